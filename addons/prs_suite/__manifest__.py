@@ -1,0 +1,16 @@
+{
+    "name": "Global PRS",
+    "summary": "Program registration: forms, flows, registrations and Redis publishing",
+    "version": "17.0.1.0.0",
+    "category": "Global PRS",
+    "license": "LGPL-3",
+    "author": "Global PRS",
+    "website": "https://github.com/global-prs/global-prs",
+    "maintainers": ["global-prs"],
+    "development_status": "Alpha",
+    "depends": ["prs_form_builder", "prs_event_flow", "prs_registration", "prs_cache_sync"],
+    "data": [],
+    "demo": [],
+    "installable": True,
+    "application": True,
+}

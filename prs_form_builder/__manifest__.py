@@ -1,0 +1,21 @@
+{
+    "name": "Global PRS Form Builder",
+    "summary": "Registration forms: pages, sections, fields, choices, logic, validation, versions",
+    "version": "17.0.1.0.0",
+    "category": "Global PRS",
+    "license": "LGPL-3",
+    "author": "Global PRS",
+    "website": "https://github.com/global-prs/global-prs",
+    "maintainers": ["global-prs"],
+    "development_status": "Alpha",
+    "depends": ["base", "mail"],
+    "external_dependencies": {"python": ["pyjexl"]},
+    "data": [
+        "security/prs_form_builder_security.xml",
+        "security/ir.model.access.csv",
+        "views/form_form_views.xml",
+        "views/prs_form_builder_menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

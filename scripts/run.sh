@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Create (or reuse) the run database with prs_suite and demo data, then serve Odoo on 8069.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+DB=${PRS_DB:-prs}
+if ! psql -h 127.0.0.1 -U odoo -d postgres -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+    echo "[run] creating database $DB with prs_suite and demo data"
+    "${ODOO_BIN[@]}" -d "$DB" -i prs_suite --stop-after-init --log-level=warn
+else
+    echo "[run] updating prs_suite in database $DB"
+    "${ODOO_BIN[@]}" -d "$DB" -u prs_suite --stop-after-init --log-level=warn
+fi
+echo "[run] serving http://localhost:8069 (database $DB, login admin / admin)"
+exec "${ODOO_BIN[@]}" -d "$DB" --db-filter="^${DB}\$"

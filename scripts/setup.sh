@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Global PRS set-up: system packages, Odoo 17 source, virtualenv, services.
+# Safe to run again: every step checks before it acts.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ODOO_DEFAULT=/opt/odoo/17.0
+ODOO_SRC=${ODOO_SRC:-}
+PRS_VENV=${PRS_VENV:-$HOME/.cache/global-prs/venv}
+PYTHON=${PYTHON:-python3.11}
+ODOO_GIT=https://github.com/odoo/odoo.git
+
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# 1. Debian packages, only those missing.
+need=()
+for pkg in libpq-dev libldap2-dev libsasl2-dev chromium postgresql redis-server; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ((${#need[@]})); then
+    say "installing Debian packages: ${need[*]}"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# 2. Odoo 17 source: ODOO_SRC, else the default location, else a shallow clone.
+is_odoo() { [ -f "$1/odoo-bin" ] && [ -f "$1/odoo/release.py" ] && grep -q "version_info = (17, 0" "$1/odoo/release.py"; }
+if [ -n "$ODOO_SRC" ]; then
+    is_odoo "$ODOO_SRC" || die "ODOO_SRC=$ODOO_SRC is not an Odoo 17.0 source tree (no odoo-bin / odoo/release.py for 17.0)."
+elif is_odoo "$ODOO_DEFAULT"; then
+    ODOO_SRC=$ODOO_DEFAULT
+else
+    say "no Odoo source at $ODOO_DEFAULT; cloning upstream 17.0 (shallow)"
+    mkdir -p "$(dirname "$ODOO_DEFAULT")"
+    if git clone --quiet --depth 1 --branch 17.0 "$ODOO_GIT" "$ODOO_DEFAULT.tmp" 2>/dev/null; then
+        mv "$ODOO_DEFAULT.tmp" "$ODOO_DEFAULT"
+        ODOO_SRC=$ODOO_DEFAULT
+    else
+        rm -rf "$ODOO_DEFAULT.tmp"
+        die "no Odoo 17 source found. Set ODOO_SRC to an Odoo 17.0 source tree (or put one at $ODOO_DEFAULT); cloning $ODOO_GIT failed."
+    fi
+fi
+say "Odoo source: $ODOO_SRC"
+mkdir -p "$HOME/.cache/global-prs"
+echo "$ODOO_SRC" > "$HOME/.cache/global-prs/odoo_src"
+
+# 3. Virtualenv with Odoo's requirements and ours; skipped when nothing changed.
+[ -x "$PRS_VENV/bin/python" ] || { say "creating virtualenv $PRS_VENV"; "$PYTHON" -m venv "$PRS_VENV"; }
+stamp="$PRS_VENV/.prs-requirements"
+want=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing Python requirements (Odoo's and the project's)"
+    "$PRS_VENV/bin/pip" install -q --upgrade pip wheel "setuptools<70"
+    "$PRS_VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt"
+    "$PRS_VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+    "$PRS_VENV/bin/pip" install -q --no-deps -e "$ODOO_SRC"
+    echo "$want" > "$stamp"
+fi
+
+# 4. Services: PostgreSQL and Redis, started when not answering.
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    say "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+        --dir /var/lib/redis --logfile /var/log/redis/prs.log
+fi
+for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL does not answer on 127.0.0.1:5432"
+redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || die "Redis does not answer on 127.0.0.1:6379"
+# Odoo refuses to run as the postgres superuser: a dedicated role that may create databases.
+if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='odoo'" | grep -q 1; then
+    say "creating PostgreSQL role odoo"
+    psql -h 127.0.0.1 -U postgres -qc "CREATE ROLE odoo LOGIN CREATEDB"
+fi
+
+# 5. Node packages for the renderer conformance check (npm jexl, the renderer's evaluator).
+if [ -f "$ROOT/tests/node/package.json" ] && [ ! -d "$ROOT/tests/node/node_modules/jexl" ]; then
+    say "installing npm packages for tests/node"
+    (cd "$ROOT/tests/node" && npm install --silent --no-audit --no-fund)
+fi
+say "done: venv $PRS_VENV, Odoo $ODOO_SRC"
