@@ -13,6 +13,11 @@
     "data": [
         "security/prs_event_flow_security.xml",
         "security/ir.model.access.csv",
+        "views/event_flow_views.xml",
+        "views/event_flow_step_views.xml",
+        "views/event_event_views.xml",
+        "views/event_type_views.xml",
+        "views/prs_event_flow_menus.xml",
     ],
     "installable": True,
     "application": False,

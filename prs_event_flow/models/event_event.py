@@ -1,12 +1,221 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class EventEvent(models.Model):
     _inherit = "event.event"
 
+    prs_is_program = fields.Boolean(
+        string="Is a Program",
+        compute="_compute_prs_is_program",
+        store=True,
+        index=True,
+        help="A Global PRS program is an event with a program code.",
+    )
     prs_code = fields.Char(string="Program Code", index=True, copy=False, tracking=True)
+    prs_registration_opens_at = fields.Datetime(
+        string="Registration Opens", tracking=True, copy=False
+    )
+    prs_registration_closes_at = fields.Datetime(
+        string="Registration Closes", tracking=True, copy=False
+    )
+    prs_currency_id = fields.Many2one(
+        "res.currency",
+        string="Fee Currency",
+        ondelete="restrict",
+        default=lambda self: self.env.company.currency_id,
+    )
+    prs_fee = fields.Monetary(
+        string="Program Fee",
+        currency_field="prs_currency_id",
+        tracking=True,
+        help="Available to step skip conditions as program.fee (0 means free).",
+    )
+    prs_waitlist_allowed = fields.Boolean(string="Waitlist Allowed", tracking=True)
+    prs_waitlist_max = fields.Integer(
+        string="Waitlist Maximum", help="Maximum number of waitlisted registrations; 0: no limit."
+    )
+    prs_coordinator_ids = fields.Many2many(
+        "res.users",
+        "event_event_prs_coordinator_rel",
+        "event_id",
+        "user_id",
+        string="Coordinators",
+        domain=[("share", "=", False)],
+        help="Coordinators see and review the registrations of this program.",
+    )
+    prs_template_id = fields.Many2one(
+        "event.type",
+        string="Template of Origin",
+        ondelete="set null",
+        readonly=True,
+        copy=False,
+        help="Program template whose flows were copied into this program.",
+    )
+    prs_template_version = fields.Integer(
+        string="Template Version",
+        readonly=True,
+        copy=False,
+        help="Version of the template when its flows were copied.",
+    )
     flow_ids = fields.One2many("event.flow", "event_id", string="Flows")
+    prs_step_ids = fields.One2many(
+        "event.flow.step", "event_id", string="Flow Steps", readonly=True
+    )
+    prs_flow_count = fields.Integer(string="Flows Count", compute="_compute_prs_flow_counts")
+    prs_published_step_count = fields.Integer(
+        string="Published Steps", compute="_compute_prs_flow_counts"
+    )
+    prs_is_open = fields.Boolean(
+        string="Open for Registration", compute="_compute_prs_is_open"
+    )
+    prs_open_reason = fields.Char(string="Registration Status", compute="_compute_prs_is_open")
 
     _sql_constraints = [
         ("prs_code_uniq", "unique(prs_code)", "The program code must be unique."),
+        (
+            "prs_waitlist_max_positive",
+            "CHECK(prs_waitlist_max >= 0)",
+            "The waitlist maximum cannot be negative.",
+        ),
     ]
+
+    @api.depends("flow_ids", "flow_ids.state", "flow_ids.step_ids")
+    def _compute_prs_flow_counts(self):
+        flow_data = self.env["event.flow"]._read_group(
+            [("event_id", "in", self.ids)], ["event_id"], ["__count"]
+        )
+        flows = {event.id: count for event, count in flow_data}
+        step_data = self.env["event.flow.step"]._read_group(
+            [("event_id", "in", self.ids), ("flow_id.state", "=", "published")],
+            ["event_id"],
+            ["__count"],
+        )
+        steps = {event.id: count for event, count in step_data}
+        for event in self:
+            event.prs_flow_count = flows.get(event.id, 0)
+            event.prs_published_step_count = steps.get(event.id, 0)
+
+    @api.depends(
+        "prs_is_program",
+        "prs_registration_opens_at",
+        "prs_registration_closes_at",
+        "flow_ids.state",
+    )
+    def _compute_prs_is_open(self):
+        for event in self:
+            event.prs_is_open, event.prs_open_reason = event._prs_is_open()
+
+    @api.depends("prs_code")
+    def _compute_prs_is_program(self):
+        for event in self:
+            event.prs_is_program = bool(event.prs_code)
+
+    @api.constrains("prs_registration_opens_at", "prs_registration_closes_at")
+    def _check_prs_registration_window(self):
+        for event in self:
+            opens, closes = event.prs_registration_opens_at, event.prs_registration_closes_at
+            if opens and closes and closes <= opens:
+                raise ValidationError(
+                    _("Registration for %s must close after it opens.", event.name)
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        from_template = events.filtered(
+            lambda e: e.prs_is_program and e.event_type_id.prs_flow_ids and not e.flow_ids
+        )
+        from_template._prs_apply_template()
+        return events
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("event_type_id"):
+            self.filtered(
+                lambda e: e.prs_is_program and e.event_type_id.prs_flow_ids and not e.flow_ids
+            )._prs_apply_template()
+        return res
+
+    def _prs_apply_template(self):
+        """Copy the flows of each program's template (event type) into the program.
+
+        The program records the template and its version; later template edits do not
+        touch the copies. Forms are linked or copied following the template's setting.
+        """
+        for event in self:
+            template = event.event_type_id
+            template.prs_flow_ids._prs_instantiate(event)
+            event.write(
+                {
+                    "prs_template_id": template.id,
+                    "prs_template_version": template.prs_template_version,
+                }
+            )
+
+    def action_prs_apply_template(self):
+        """Button: copy the template's flows into a program that has none yet."""
+        for event in self:
+            if event.flow_ids:
+                raise ValidationError(
+                    _("The program %s already has flows; remove them first.", event.name)
+                )
+            if not event.event_type_id:
+                raise ValidationError(_("Choose a template for %s first.", event.name))
+        self._prs_apply_template()
+        return True
+
+    def _prs_is_open(self, now=None):
+        """Tell whether the program takes registrations at ``now`` (default: now).
+
+        :return: ``(is_open, reason)``; the reason explains why it is closed (or says
+            it is open).
+        """
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        if not self.prs_is_program:
+            return False, _("This event is not a program.")
+        if not self.active:
+            return False, _("The program is archived.")
+        opens, closes = self.prs_registration_opens_at, self.prs_registration_closes_at
+        if not opens or not closes:
+            return False, _("The registration window is not set.")
+        if now < opens:
+            return False, _("Registration opens on %s (UTC).", fields.Datetime.to_string(opens))
+        if now >= closes:
+            return False, _("Registration closed on %s (UTC).", fields.Datetime.to_string(closes))
+        if not any(flow.state == "published" for flow in self.flow_ids):
+            return False, _("The program has no published flow.")
+        return True, _("Open for registration until %s (UTC).", fields.Datetime.to_string(closes))
+
+    def _prs_program_context(self):
+        """Return the ``program`` values that step skip conditions may read."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "code": self.prs_code or "",
+            "name": self.name or "",
+            "type": self.event_type_id.name or "",
+            "fee": self.prs_fee,
+            "currency": self.prs_currency_id.name or "",
+            "seats_limited": self.seats_limited,
+            "seats_max": self.seats_max,
+            "waitlist_allowed": self.prs_waitlist_allowed,
+            "date_begin": self.date_begin.date().isoformat() if self.date_begin else None,
+            "date_end": self.date_end.date().isoformat() if self.date_end else None,
+        }
+
+    def action_prs_view_flows(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("prs_event_flow.event_flow_action")
+        action["domain"] = [("event_id", "=", self.id)]
+        action["context"] = {"default_event_id": self.id}
+        return action
+
+    def action_prs_view_published_steps(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prs_event_flow.event_flow_step_action"
+        )
+        action["domain"] = [("event_id", "=", self.id), ("flow_id.state", "=", "published")]
+        return action

@@ -1,4 +1,14 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+STEP_TYPES = [
+    ("form", "Form"),
+    ("payment", "Payment"),
+    ("review", "Review"),
+    ("confirmation", "Confirmation"),
+]
+# Fields of a step that only change how it looks in the back office.
+STEP_COSMETIC_FIELDS = {"name"}
 
 
 class EventFlowStep(models.Model):
@@ -8,28 +18,62 @@ class EventFlowStep(models.Model):
 
     flow_id = fields.Many2one("event.flow", required=True, ondelete="cascade", index=True)
     event_id = fields.Many2one(related="flow_id.event_id", store=True, index=True)
+    flow_state = fields.Selection(related="flow_id.state", string="Flow State")
     sequence = fields.Integer(default=10)
-    code = fields.Char(required=True)
-    name = fields.Char(required=True, translate=True)
-    step_type = fields.Selection(
-        [
-            ("form", "Form"),
-            ("payment", "Payment"),
-            ("review", "Review"),
-            ("confirmation", "Confirmation"),
-        ],
-        string="Type",
-        default="form",
+    code = fields.Char(
         required=True,
+        help="Identifier used in later conditions as <step code>.<field code>.",
     )
-    form_id = fields.Many2one("form.form", ondelete="restrict")
+    name = fields.Char(required=True, translate=True)
+    step_type = fields.Selection(STEP_TYPES, string="Type", default="form", required=True)
+    form_id = fields.Many2one("form.form", ondelete="restrict", index=True)
+    form_version = fields.Integer(related="form_id.version", string="Form Version")
     condition = fields.Char(
         string="Skip Condition",
         help="JEXL expression over earlier answers (<step>.<field>) and program.<field>; "
         "the step is shown only when it is true.",
     )
-    required = fields.Boolean(default=True)
+    required = fields.Boolean(
+        default=True, help="The participant must complete this step when it is shown."
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(flow_id, code)", "The step code must be unique within its flow."),
     ]
+
+    @api.depends("flow_id", "name", "code")
+    def _compute_display_name(self):
+        for step in self:
+            step.display_name = f"{step.flow_id.code} / {step.name}"
+
+    @api.onchange("step_type")
+    def _onchange_step_type(self):
+        if self.step_type != "form":
+            self.form_id = False
+
+    def _prs_check_flow_editable(self, flows):
+        published = flows.filtered(lambda f: f.state == "published")
+        if published:
+            raise UserError(
+                _(
+                    "The flow %s is published: unpublish it to change its steps.",
+                    ", ".join(published.mapped("name")),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        flow_ids = {vals.get("flow_id") for vals in vals_list if vals.get("flow_id")}
+        self._prs_check_flow_editable(self.env["event.flow"].browse(flow_ids))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if set(vals) - STEP_COSMETIC_FIELDS:
+            self._prs_check_flow_editable(self.flow_id)
+            if vals.get("flow_id"):
+                self._prs_check_flow_editable(self.env["event.flow"].browse(vals["flow_id"]))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_published_flow(self):
+        self._prs_check_flow_editable(self.flow_id)
