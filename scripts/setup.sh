@@ -4,28 +4,18 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ODOO_DEFAULT=/opt/odoo/17.0
+ODOO_DEFAULT=${PRS_ODOO_DEFAULT:-/opt/odoo/17.0}
 ODOO_SRC=${ODOO_SRC:-}
 PRS_VENV=${PRS_VENV:-$HOME/.cache/global-prs/venv}
 PYTHON=${PYTHON:-python3.11}
 ODOO_GIT=https://github.com/odoo/odoo.git
 
+# pip warns about find-links folders this machine's pip.conf names but lacks; hide only those.
+pipq() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# 1. Debian packages, only those missing.
-need=()
-for pkg in libpq-dev libldap2-dev libsasl2-dev chromium postgresql redis-server; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-done
-if ((${#need[@]})); then
-    say "installing Debian packages: ${need[*]}"
-    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-# 2. Odoo 17 source: ODOO_SRC, else the default location, else a shallow clone.
+# 1. Odoo 17 source (first, so a missing tree fails within seconds): ODOO_SRC, else the default location, else a shallow clone.
 is_odoo() { [ -f "$1/odoo-bin" ] && [ -f "$1/odoo/release.py" ] && grep -q "version_info = (17, 0" "$1/odoo/release.py"; }
 if [ -n "$ODOO_SRC" ]; then
     is_odoo "$ODOO_SRC" || die "ODOO_SRC=$ODOO_SRC is not an Odoo 17.0 source tree (no odoo-bin / odoo/release.py for 17.0)."
@@ -34,7 +24,9 @@ elif is_odoo "$ODOO_DEFAULT"; then
 else
     say "no Odoo source at $ODOO_DEFAULT; cloning upstream 17.0 (shallow)"
     mkdir -p "$(dirname "$ODOO_DEFAULT")"
-    if git clone --quiet --depth 1 --branch 17.0 "$ODOO_GIT" "$ODOO_DEFAULT.tmp" 2>/dev/null; then
+    if command -v git >/dev/null && GIT_TERMINAL_PROMPT=0 timeout "${PRS_CLONE_TIMEOUT:-600}" \
+        git -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=20 clone --quiet --depth 1 \
+        --branch 17.0 "$ODOO_GIT" "$ODOO_DEFAULT.tmp" 2>/dev/null; then
         mv "$ODOO_DEFAULT.tmp" "$ODOO_DEFAULT"
         ODOO_SRC=$ODOO_DEFAULT
     else
@@ -46,16 +38,28 @@ say "Odoo source: $ODOO_SRC"
 mkdir -p "$HOME/.cache/global-prs"
 echo "$ODOO_SRC" > "$HOME/.cache/global-prs/odoo_src"
 
+# 2. Debian packages, only those missing.
+need=()
+for pkg in libpq-dev libldap2-dev libsasl2-dev chromium postgresql redis-server; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ((${#need[@]})); then
+    say "installing Debian packages: ${need[*]}"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
 # 3. Virtualenv with Odoo's requirements and ours; skipped when nothing changed.
 [ -x "$PRS_VENV/bin/python" ] || { say "creating virtualenv $PRS_VENV"; "$PYTHON" -m venv "$PRS_VENV"; }
 stamp="$PRS_VENV/.prs-requirements"
 want=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing Python requirements (Odoo's and the project's)"
-    "$PRS_VENV/bin/pip" install -q --upgrade pip wheel "setuptools<70"
-    "$PRS_VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt"
-    "$PRS_VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
-    "$PRS_VENV/bin/pip" install -q --no-deps -e "$ODOO_SRC"
+    pipq "$PRS_VENV/bin/pip" install -q --upgrade pip wheel "setuptools<70"
+    pipq "$PRS_VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt"
+    pipq "$PRS_VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+    pipq "$PRS_VENV/bin/pip" install -q --no-deps -e "$ODOO_SRC"
     echo "$want" > "$stamp"
 fi
 
