@@ -1,1 +1,6 @@
+from . import test_navigation_tools
+from . import test_navigation
+from . import test_program
+from . import test_flow_publish
+from . import test_template
 from . import test_flow_access
