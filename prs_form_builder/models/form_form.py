@@ -1,4 +1,46 @@
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html_sanitize
+
+from ..tools import form_checks, serializer
+from .form_node_mixin import CODE_RE, RESERVED_CODES
+
+# form.form fields that make up the published tree: read-only while published
+TREE_FIELDS = frozenset({"code", "title", "page_ids", "rule_ids", "section_ids", "field_ids"})
+
+PAGE_READ = ["form_id", "code", "title", "help", "condition"]
+SECTION_READ = ["page_id", "code", "title", "help", "condition"]
+FIELD_READ = [
+    "section_id",
+    "code",
+    "field_type",
+    "label",
+    "help",
+    "placeholder",
+    "required",
+    "required_if",
+    "condition",
+    "default_value",
+    "min_length",
+    "max_length",
+    "pattern",
+    "pattern_message",
+    "min_value",
+    "max_value",
+    "min_date",
+    "max_date",
+    "file_types",
+    "max_file_size_mb",
+    "digits",
+    "master_id",
+    "transform",
+    "maps_to",
+    "sensitive",
+    "consent_text",
+    "content",
+]
 
 
 class FormForm(models.Model):
@@ -9,17 +51,28 @@ class FormForm(models.Model):
 
     name = fields.Char(required=True, translate=True, tracking=True)
     code = fields.Char(required=True, index=True, tracking=True)
-    title = fields.Char(translate=True)
+    title = fields.Char(translate=True, help="Title shown to participants; the name if empty.")
     description = fields.Html(translate=True)
-    active = fields.Boolean(default=True)
+    active = fields.Boolean(default=True, tracking=True)
     state = fields.Selection(
         [("draft", "Draft"), ("published", "Published"), ("archived", "Archived")],
         default="draft",
         required=True,
         tracking=True,
         copy=False,
+        help="Draft: editable. Published: read-only, the current version is live. A draft "
+        "with a published version keeps that version live until the next publish.",
     )
     page_ids = fields.One2many("form.page", "form_id", string="Pages", copy=True)
+    section_ids = fields.One2many("form.section", "form_id", string="Sections")
+    field_ids = fields.One2many("form.field", "form_id", string="Fields")
+    rule_ids = fields.One2many(
+        "form.rule",
+        "form_id",
+        string="Form Rules",
+        domain=[("section_id", "=", False)],
+        copy=True,
+    )
     version_ids = fields.One2many("form.form.version", "form_id", string="Versions")
     current_version_id = fields.Many2one(
         "form.form.version",
@@ -29,7 +82,22 @@ class FormForm(models.Model):
         tracking=True,
     )
     version = fields.Integer(
-        related="current_version_id.version", string="Version Number", store=True
+        related="current_version_id.version",
+        string="Version Number",
+        store=True,
+        tracking=True,
+    )
+    version_count = fields.Integer(compute="_compute_counts", string="Versions #")
+    field_count = fields.Integer(compute="_compute_counts", string="Fields #")
+    is_template = fields.Boolean(
+        string="Form Template", help="Offered in New Form from Template.", tracking=True
+    )
+    template_id = fields.Many2one(
+        "form.form",
+        string="Created From",
+        ondelete="set null",
+        copy=False,
+        domain=[("is_template", "=", True)],
     )
     company_id = fields.Many2one(
         "res.company", default=lambda self: self.env.company, ondelete="restrict"
@@ -43,3 +111,538 @@ class FormForm(models.Model):
     def _compute_display_name(self):
         for form in self:
             form.display_name = f"[{form.code}] {form.name}" if form.code else form.name
+
+    @api.depends("version_ids", "field_ids")
+    def _compute_counts(self):
+        for form in self:
+            form.version_count = len(form.version_ids)
+            form.field_count = len(form.field_ids)
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        outer = not self.env.context.get("prs_defer_form_check")
+        forms = super(FormForm, self.with_context(prs_defer_form_check=True)).create(vals_list)
+        forms = forms.with_env(self.env)
+        if outer:
+            forms._prs_check_logic()
+        return forms
+
+    def write(self, vals):
+        tree_change = TREE_FIELDS.intersection(vals)
+        if tree_change and not self.env.context.get("prs_allow_published_write"):
+            published = self.filtered(lambda form: form.state == "published")
+            if published:
+                raise UserError(
+                    _(
+                        "Form %s is published and read-only. Click New Version to edit a draft.",
+                        published[0].display_name,
+                    )
+                )
+        outer = not self.env.context.get("prs_defer_form_check")
+        result = super(FormForm, self.with_context(prs_defer_form_check=True)).write(vals)
+        if outer and tree_change:
+            self._prs_check_logic()
+        return result
+
+    def copy_data(self, default=None):
+        default = dict(default or {})
+        vals_list = super().copy_data(default=default)
+        for form, vals in zip(self, vals_list, strict=True):
+            if "code" not in default:
+                vals["code"] = self._prs_free_form_code(f"{form.code}_copy")
+            if "name" not in default:
+                vals["name"] = _("%s (copy)", form.name)
+        return vals_list
+
+    @api.model
+    def _prs_free_form_code(self, code):
+        taken = set(
+            self.with_context(active_test=False)
+            .search([("code", "=like", f"{code}%")])
+            .mapped("code")
+        )
+        candidate, counter = code, 1
+        while candidate in taken:
+            counter += 1
+            candidate = f"{code}_{counter}"
+        return candidate
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_published(self):
+        if any(form.state == "published" for form in self):
+            raise UserError(_("A published form cannot be deleted: archive it instead."))
+
+    def action_archive(self):
+        result = super().action_archive()
+        self.with_context(prs_allow_published_write=True).write({"state": "archived"})
+        return result
+
+    def action_unarchive(self):
+        result = super().action_unarchive()
+        for form in self.filtered(lambda f: f.state == "archived"):
+            form.state = "published" if form.current_version_id else "draft"
+        return result
+
+    # ------------------------------------------------------------------ checks
+    @api.model
+    def _prs_check_codes(self, nodes, kind):
+        """Check the format of ``nodes``' codes and their uniqueness within each form."""
+        for node in nodes:
+            if not CODE_RE.match(node.code or "") or node.code in RESERVED_CODES:
+                raise ValidationError(
+                    _(
+                        "%(kind)s %(code)r: a code is made of lower-case letters, digits and _,"
+                        " starts with a letter or _, and is none of %(reserved)s.",
+                        kind=kind,
+                        code=node.code,
+                        reserved=", ".join(sorted(RESERVED_CODES)),
+                    )
+                )
+        rows = (
+            nodes.with_context(active_test=False)
+            .browse()
+            .search_read([("form_id", "in", nodes.form_id.ids)], ["form_id", "code"], load=None)
+        )
+        seen = set()
+        for row in rows:
+            key = (row["form_id"], row["code"])
+            if key in seen:
+                form = self.browse(row["form_id"])
+                raise ValidationError(
+                    _(
+                        "%(kind)s code %(code)r is used more than once in form %(form)s.",
+                        kind=kind,
+                        code=row["code"],
+                        form=form.display_name,
+                    )
+                )
+            seen.add(key)
+
+    def _prs_master_values(self, trees):
+        """{master code: set of values} for the masters the trees' fields use."""
+        codes = {
+            field["master"]
+            for tree in trees
+            for _page, _section, field in serializer.iter_fields(tree)
+            if field.get("master")
+        }
+        if not codes:
+            return {}
+        values = {code: set() for code in codes}
+        rows = self.env["prs.master.item"].search_read(
+            [("master_code", "in", list(codes))], ["master_code", "value"], load=None
+        )
+        for row in rows:
+            values[row["master_code"]].add(row["value"])
+        return values
+
+    def _prs_logic_problems(self, publish=False):
+        """Return the translated problems of each form: {form id: [message, ...]}."""
+        from ..tools import expression
+
+        trees = self._prs_build_trees()
+        masters = self._prs_master_values(trees.values())
+        result = {}
+        for form in self:
+            problems = form_checks.check_tree(
+                trees[form.id], expression, masters=masters, publish=publish
+            )
+            result[form.id] = [form._prs_problem_message(*problem) for problem in problems]
+        return result
+
+    def _prs_problem_message(self, kind, code, problem, params):
+        node = {
+            "form": _("Form %s", code),
+            "page": _("Page %s", code),
+            "section": _("Section %s", code),
+            "field": _("Field %s", code),
+            "rule": _("Rule %s", code),
+        }[kind]
+        attr = {
+            "condition": _("condition"),
+            "required_if": _("required if"),
+            "expr": _("expression"),
+        }.get(params.get("attr"), params.get("attr"))
+        if problem == "expression":
+            return _(
+                "%(node)s, %(attr)s: %(problem)s", node=node, attr=attr, problem=params["problem"]
+            )
+        if problem == "self_reference":
+            return _("%(node)s: its %(attr)s refers to itself.", node=node, attr=attr)
+        if problem == "cycle":
+            return _(
+                "%(node)s: the display conditions form a cycle: %(path)s.",
+                node=node,
+                path=params["path"],
+            )
+        if problem == "never_shown":
+            return _(
+                "%(node)s can never be shown: its condition %(expr)s is always false.",
+                node=node,
+                expr=params["expr"],
+            )
+        if problem == "never_passes":
+            return _(
+                "%(node)s can never pass: %(expr)s is always false.", node=node, expr=params["expr"]
+            )
+        if problem == "unknown_choice":
+            return _(
+                "%(node)s, %(attr)s: %(value)r is not a choice of field %(field)s.",
+                node=node,
+                attr=attr,
+                value=params["value"],
+                field=params["field"],
+            )
+        if problem == "empty_form":
+            return _("%s has no fields.", node)
+        if problem == "no_choices":
+            return _("%s: a choice field needs choices or a master list.", node)
+        if problem == "no_master":
+            return _("%s: choose the master list it takes its choices from.", node)
+        return f"{node}: {problem}"
+
+    def _prs_check_logic(self, publish=False):
+        """Raise a ValidationError listing every problem of the forms' logic."""
+        if not self:
+            return
+        problems = self._prs_logic_problems(publish=publish)
+        messages = []
+        for form in self:
+            if problems[form.id]:
+                messages.append(_("Form %s:", form.display_name))
+                messages.extend(f"- {message}" for message in problems[form.id])
+        if messages:
+            raise ValidationError("\n".join(messages))
+
+    # ------------------------------------------------------------------ serializer
+    def _prs_build_trees(self):
+        """{form id: tree} for these forms, read in a fixed number of queries."""
+        if not self:
+            return {}
+        env = self.env
+        forms = self.read(["code", "title", "name"], load=None)
+        pages = env["form.page"].search_read(
+            [("form_id", "in", self.ids)], PAGE_READ, order="sequence, id", load=None
+        )
+        page_ids = [row["id"] for row in pages]
+        sections = env["form.section"].search_read(
+            [("page_id", "in", page_ids)], SECTION_READ, order="sequence, id", load=None
+        )
+        section_ids = [row["id"] for row in sections]
+        field_rows = env["form.field"].search_read(
+            [("section_id", "in", section_ids)], FIELD_READ, order="sequence, id", load=None
+        )
+        field_ids = [row["id"] for row in field_rows]
+        choices = env["form.field.choice"].search_read(
+            [("field_id", "in", field_ids)],
+            ["field_id", "value", "label"],
+            order="sequence, id",
+            load=None,
+        )
+        messages = env["form.field.message"].search_read(
+            [("field_id", "in", field_ids)], ["field_id", "rule", "message"], load=None
+        )
+        rules = env["form.rule"].search_read(
+            [
+                ("form_id", "in", self.ids),
+                "|",
+                ("section_id", "=", False),
+                ("section_id", "in", section_ids),
+            ],
+            ["form_id", "section_id", "code", "expr", "message"],
+            order="sequence, id",
+            load=None,
+        )
+        master_ids = list({row["master_id"] for row in field_rows if row["master_id"]})
+        master_codes = {
+            row["id"]: row["code"]
+            for row in env["prs.master"].with_context(active_test=False)
+            .browse(master_ids)
+            .read(["code"], load=None)
+        }
+        page_form = {row["id"]: row["form_id"] for row in pages}
+        section_form = {row["id"]: page_form[row["page_id"]] for row in sections}
+        field_form = {row["id"]: section_form[row["section_id"]] for row in field_rows}
+        trees = {}
+        for form in forms:
+            form_id = form["id"]
+            form["title"] = form["title"] or form["name"]
+            own_fields = [row for row in field_rows if field_form[row["id"]] == form_id]
+            own_field_ids = {row["id"] for row in own_fields}
+            trees[form_id] = serializer.build_tree(
+                form,
+                [row for row in pages if row["form_id"] == form_id],
+                [row for row in sections if section_form[row["id"]] == form_id],
+                own_fields,
+                [row for row in choices if row["field_id"] in own_field_ids],
+                [row for row in rules if row["form_id"] == form_id],
+                [row for row in messages if row["field_id"] in own_field_ids],
+                master_codes,
+            )
+        return trees
+
+    def _prs_build_tree(self):
+        """The form tree (TEAM contract) of this form's current content.
+
+        ``version`` and ``checksum`` are None: publishing fills them.
+        """
+        self.ensure_one()
+        return self._prs_build_trees()[self.id]
+
+    # ------------------------------------------------------------------ versions
+    def action_publish(self):
+        """Check the forms and freeze each tree into a new published version."""
+        for form in self:
+            if form.state == "published":
+                raise UserError(_("Form %s is already published.", form.display_name))
+            if not form.active:
+                raise UserError(_("Form %s is archived.", form.display_name))
+            form._prs_check_logic(publish=True)
+            tree = form._prs_build_tree()
+            numbers = form.version_ids.mapped("version")
+            tree["version"] = max(numbers, default=0) + 1
+            tree["checksum"] = serializer.checksum(tree)
+            version = self.env["form.form.version"].create(
+                {
+                    "form_id": form.id,
+                    "version": tree["version"],
+                    "tree": tree,
+                    "checksum": tree["checksum"],
+                }
+            )
+            form.with_context(prs_allow_published_write=True).write(
+                {"current_version_id": version.id, "state": "published"}
+            )
+            form.message_post(body=_("Version %s published.", version.version))
+            form._prs_on_version_published(version)
+        return True
+
+    def _prs_on_version_published(self, version):
+        """Hook called after ``version`` of this form is published (for other modules)."""
+        self.ensure_one()
+
+    def action_new_version(self):
+        """Reopen a published form as a draft; its current version stays live until the
+        next publish."""
+        for form in self:
+            if form.state != "published":
+                raise UserError(_("Only a published form can get a new version."))
+            form.state = "draft"
+            form.message_post(
+                body=_("Draft of a new version opened (version %s stays live).", form.version)
+            )
+        return True
+
+    def action_restore_version(self, version):
+        """Replace the draft's tree by the tree of ``version`` (an older version)."""
+        self.ensure_one()
+        version = self.env["form.form.version"].browse(int(version))
+        if version.form_id != self:
+            raise UserError(_("Version %s is not a version of this form.", version.version))
+        if self.state == "published":
+            self.action_new_version()
+        elif self.state != "draft":
+            raise UserError(_("Only a draft can be restored from a version."))
+        self._prs_load_tree(version.tree)
+        self.message_post(body=_("Draft restored from version %s.", version.version))
+        return True
+
+    def _prs_load_tree(self, tree):
+        """Replace this draft form's pages and rules by the nodes of ``tree``."""
+        self.ensure_one()
+        master_codes = {
+            field["master"]
+            for _page, _section, field in serializer.iter_fields(tree)
+            if field.get("master")
+        }
+        masters = self.env["prs.master"].with_context(active_test=False).search(
+            [("code", "in", list(master_codes))]
+        )
+        master_ids = {master.code: master.id for master in masters}
+        this = self.with_context(active_test=False)
+        commands_pages = [Command.delete(page.id) for page in this.page_ids]
+        commands_rules = [Command.delete(rule.id) for rule in this.rule_ids]
+        for index, page in enumerate(tree.get("pages", [])):
+            commands_pages.append(
+                Command.create(
+                    {
+                        "sequence": (index + 1) * 10,
+                        "code": page["code"],
+                        "title": page.get("title") or page["code"],
+                        "help": page.get("help") or False,
+                        "condition": page.get("condition") or False,
+                        "section_ids": [
+                            Command.create(self._prs_section_values(section, i, master_ids))
+                            for i, section in enumerate(page.get("sections", []))
+                        ],
+                    }
+                )
+            )
+        for index, rule in enumerate(tree.get("rules", [])):
+            commands_rules.append(Command.create(self._prs_rule_values(rule, index)))
+        self.write(
+            {
+                "title": tree.get("title") or False,
+                "page_ids": commands_pages,
+                "rule_ids": commands_rules,
+            }
+        )
+
+    @api.model
+    def _prs_rule_values(self, rule, index):
+        return {
+            "sequence": (index + 1) * 10,
+            "code": rule["code"],
+            "expr": rule["expr"],
+            "message": rule.get("message") or rule["code"],
+        }
+
+    @api.model
+    def _prs_section_values(self, section, index, master_ids):
+        return {
+            "sequence": (index + 1) * 10,
+            "code": section["code"],
+            "title": section.get("title") or section["code"],
+            "help": section.get("help") or False,
+            "condition": section.get("condition") or False,
+            "field_ids": [
+                Command.create(self._prs_field_values(field, i, master_ids))
+                for i, field in enumerate(section.get("fields", []))
+            ],
+            "rule_ids": [
+                Command.create(self._prs_rule_values(rule, i))
+                for i, rule in enumerate(section.get("rules", []))
+            ],
+        }
+
+    @api.model
+    def _prs_field_values(self, field, index, master_ids):
+        """Create values of a form.field from its tree node (inverse of the serializer)."""
+        validation = field.get("validation") or {}
+        default = field.get("default")
+        if isinstance(default, bool):
+            default = "true" if default else "false"
+        elif isinstance(default, list):
+            default = ",".join(str(item) for item in default)
+        elif default is not None:
+            default = str(default)
+        max_size = validation.get("max_file_size")
+        return {
+            "sequence": (index + 1) * 10,
+            "code": field["code"],
+            "field_type": field["type"],
+            "label": field.get("label") or field["code"],
+            "help": field.get("help") or False,
+            "placeholder": field.get("placeholder") or False,
+            "required": bool(field.get("required")),
+            "required_if": field.get("required_if") or False,
+            "condition": field.get("condition") or False,
+            "default_value": default or False,
+            "transform": field.get("transform") or False,
+            "maps_to": field.get("maps_to") or False,
+            "sensitive": bool(field.get("sensitive")),
+            "consent_text": field.get("consent_text") or False,
+            "content": field.get("content") or False,
+            "master_id": master_ids.get(field.get("master")) or False,
+            "min_length": validation.get("min_length") or 0,
+            "max_length": validation.get("max_length") or 0,
+            "pattern": validation.get("pattern") or False,
+            "pattern_message": validation.get("pattern_message") or False,
+            "min_value": _number_text(validation.get("min_value")),
+            "max_value": _number_text(validation.get("max_value")),
+            "min_date": validation.get("min_date") or False,
+            "max_date": validation.get("max_date") or False,
+            "file_types": ", ".join(validation.get("file_types") or []) or False,
+            "max_file_size_mb": max_size / (1024 * 1024) if max_size else 0.0,
+            "digits": validation.get("digits") or 0,
+            "choice_ids": [
+                Command.create({"sequence": (i + 1) * 10, "value": c["value"], "label": c["label"]})
+                for i, c in enumerate(field.get("choices") or [])
+            ],
+            "message_ids": [
+                Command.create({"rule": rule, "message": message})
+                for rule, message in (validation.get("messages") or {}).items()
+            ],
+        }
+
+    # ------------------------------------------------------------------ UI actions
+    def action_view_versions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prs_form_builder.form_form_version_action"
+        )
+        action["domain"] = [("form_id", "=", self.id)]
+        action["context"] = {"default_form_id": self.id}
+        return action
+
+    def action_compare_versions(self):
+        self.ensure_one()
+        versions = self.version_ids.sorted("version", reverse=True)
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Compare Versions"),
+            "res_model": "form.version.compare.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_form_id": self.id,
+                "default_version_from_id": versions[:1].id,
+            },
+        }
+
+    def action_preview(self):
+        """Open the participant preview of the draft (or of the current version)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/prs_form_builder/preview/{self.id}",
+            "target": "new",
+        }
+
+    def action_new_from_template(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("New Form from Template"),
+            "res_model": "form.form.from.template.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_template_id": self.id},
+        }
+
+    def _prs_render_preview(self, version_id=None):
+        """Render the participant preview (QWeb, escaped) of the draft or of a version."""
+        self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        if version_id:
+            version = self.env["form.form.version"].browse(version_id)
+            if version.form_id != self:
+                raise UserError(_("Version %s is not a version of this form.", version_id))
+            tree, label = version._prs_get_tree(), _("Version %s", version.version)
+        else:
+            tree, label = self._prs_build_tree(), _("Draft")
+        for _page, _section, field in serializer.iter_fields(tree):
+            # rich text blocks are HTML by design: sanitized again, then rendered as markup
+            for key in ("content", "consent_text"):
+                if field.get(key):
+                    field[key] = Markup(html_sanitize(field[key]))
+        return self.env["ir.qweb"]._render(
+            "prs_form_builder.form_preview_page",
+            {"tree": tree, "form": self, "preview_label": label},
+        )
+
+    def _prs_copy_from_template(self, name, code):
+        """Create a draft form copying this template's whole tree."""
+        self.ensure_one()
+        return self.copy(
+            {"name": name, "code": code, "is_template": False, "template_id": self.id}
+        )
+
+
+def _number_text(value):
+    if value is None:
+        return False
+    return str(value)
+

@@ -1,4 +1,11 @@
-from odoo import fields, models
+import copy
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.tree_diff import compare_trees
+
+FROZEN_FIELDS = frozenset({"form_id", "version", "tree", "checksum"})
 
 
 class FormFormVersion(models.Model):
@@ -14,7 +21,55 @@ class FormFormVersion(models.Model):
         "res.users", readonly=True, ondelete="restrict", default=lambda self: self.env.user
     )
     published_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    is_current = fields.Boolean(compute="_compute_is_current", string="Current")
 
     _sql_constraints = [
         ("version_uniq", "unique(form_id, version)", "A form has one version per number."),
     ]
+
+    @api.depends("form_id.current_version_id")
+    def _compute_is_current(self):
+        for version in self:
+            version.is_current = version.form_id.current_version_id == version
+
+    @api.depends("form_id", "version")
+    def _compute_display_name(self):
+        for version in self:
+            version.display_name = _(
+                "%(form)s v%(version)s", form=version.form_id.code, version=version.version
+            )
+
+    def write(self, vals):
+        if FROZEN_FIELDS.intersection(vals):
+            raise UserError(_("A published form version cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_current(self):
+        if any(version.is_current for version in self):
+            raise UserError(_("The current published version of a form cannot be deleted."))
+
+    def _prs_get_tree(self, lang=None):
+        """The published tree (a copy). Labels are the ones frozen at publish time;
+        ``lang`` is accepted for translated trees later."""
+        self.ensure_one()
+        return copy.deepcopy(self.tree)
+
+    def _prs_compare(self, other):
+        """Differences from this version to ``other`` (a version, or a tree dict):
+        {"added": [...], "removed": [...], "changed": [{..., "changes": [...]}]}."""
+        self.ensure_one()
+        other_tree = other if isinstance(other, dict) else other.tree
+        return compare_trees(self.tree, other_tree)
+
+    def action_restore(self):
+        """Restore this version's tree as the form's draft."""
+        self.ensure_one()
+        self.form_id.action_restore_version(self.id)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "form.form",
+            "res_id": self.form_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }

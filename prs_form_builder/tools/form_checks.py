@@ -1,0 +1,246 @@
+"""Save-time and publish-time checks of a form tree (pure Python, no ORM).
+
+:func:`check_tree` returns a list of problems ``(kind, code, problem, params)`` where
+``kind`` is page/section/field/rule, ``problem`` one of ``expression``,
+``self_reference``, ``cycle``, ``never_shown``, ``never_passes``, ``unknown_choice``,
+``empty_form``, ``no_choices``, ``no_master``; the models turn them into translated
+messages that name the node and the problem.
+"""
+
+from pyjexl.jexl import JEXL
+from pyjexl.parser import ArrayLiteral, BinaryExpression, Identifier, Literal
+
+from .serializer import CHOICE_TYPES, MASTER_TYPES, MULTI_TYPES, iter_fields
+
+CONTEXT_NAMES = frozenset({"today"})
+
+
+def _expressions(tree):
+    """Yield (kind, code, attribute, expression) for every expression of the tree."""
+    for rule in tree.get("rules", []):
+        yield "rule", rule["code"], "expr", rule.get("expr")
+    for page in tree.get("pages", []):
+        yield "page", page["code"], "condition", page.get("condition")
+        for section in page.get("sections", []):
+            yield "section", section["code"], "condition", section.get("condition")
+            for rule in section.get("rules", []):
+                yield "rule", rule["code"], "expr", rule.get("expr")
+            for field in section.get("fields", []):
+                yield "field", field["code"], "condition", field.get("condition")
+                yield "field", field["code"], "required_if", field.get("required_if")
+
+
+def _roots(expression, expr):
+    """The first segments of the names an expression reads (``a.b`` reads ``a``)."""
+    return {name.split(".")[0] for name in expression.names(expr)}
+
+
+def _strongly_connected(graph):
+    """Tarjan's algorithm; return the list of strongly connected components."""
+    index, low, stack, on_stack, result = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(node):
+        # iterative deepening would be needed for trees far larger than forms get
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for dep in graph.get(node, ()):
+            if dep not in index:
+                visit(dep)
+                low[node] = min(low[node], low[dep])
+            elif dep in on_stack:
+                low[node] = min(low[node], index[dep])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                item = stack.pop()
+                on_stack.discard(item)
+                component.append(item)
+                if item == node:
+                    break
+            result.append(component)
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return result
+
+
+def _literal_refs(node, choice_fields):
+    """Yield (field code, literal value) compared in the AST ``node``."""
+    if node is None:
+        return
+    if isinstance(node, BinaryExpression):
+        operator = node.operator.symbol if hasattr(node.operator, "symbol") else node.operator
+        left, right = node.left, node.right
+        pairs = []
+        if operator in ("==", "!="):
+            pairs = [(left, right), (right, left)]
+        elif operator == "in":
+            pairs = [(right, left)]
+            if isinstance(right, ArrayLiteral):
+                pairs = [(left, item) for item in right.value]
+        for ident, literal in pairs:
+            if (
+                isinstance(ident, Identifier)
+                and ident.subject is None
+                and not ident.relative
+                and ident.value in choice_fields
+                and isinstance(literal, Literal)
+                and isinstance(literal.value, str | int | float)
+                and not isinstance(literal.value, bool)
+            ):
+                yield ident.value, literal.value
+    for child in node.children:
+        yield from _literal_refs(child, choice_fields)
+
+
+def _check_choice_refs(tree, masters, bad):
+    """Problems for literals compared with a choice field that are not among its choices."""
+    allowed = {}
+    for _page, _section, field in iter_fields(tree):
+        if field["type"] in CHOICE_TYPES and field.get("choices"):
+            allowed[field["code"]] = {str(c["value"]) for c in field["choices"]}
+        elif field.get("master") and masters and field["master"] in masters:
+            allowed[field["code"]] = {str(v) for v in masters[field["master"]]}
+    if not allowed:
+        return []
+    jexl = JEXL()
+    problems = []
+    for kind, code, attr, expr in _expressions(tree):
+        if not expr or (kind, code, attr) in bad:
+            continue
+        try:
+            ast = jexl.parse(expr)
+        except Exception:  # noqa: BLE001 - syntax problems are reported by expression.check
+            continue
+        seen = set()
+        for field_code, value in _literal_refs(ast, allowed):
+            if str(value) not in allowed[field_code] and (field_code, value) not in seen:
+                seen.add((field_code, value))
+                problems.append(
+                    (
+                        kind,
+                        code,
+                        "unknown_choice",
+                        {"attr": attr, "field": field_code, "value": str(value)},
+                    )
+                )
+    return problems
+
+
+def _check_publishable(tree):
+    problems = []
+    has_field = False
+    for _page, _section, field in iter_fields(tree):
+        has_field = True
+        if field["type"] in CHOICE_TYPES and not field.get("choices") and not field.get("master"):
+            problems.append(("field", field["code"], "no_choices", {}))
+        if field["type"] in MASTER_TYPES and not field.get("master"):
+            problems.append(("field", field["code"], "no_master", {}))
+    if not has_field:
+        problems.insert(0, ("form", tree.get("code"), "empty_form", {}))
+    return problems
+
+
+def check_tree(tree, expression, masters=None, publish=False):
+    """Return the problems of a form tree.
+
+    ``expression``: the ``tools.expression`` module (check, names, is_true);
+    ``masters``: {master code: iterable of values} used to check literals compared
+    with master-backed fields; ``publish``: add the checks only publishing needs.
+    """
+    problems = []
+    field_codes = {field["code"] for _p, _s, field in iter_fields(tree)}
+    known = field_codes | CONTEXT_NAMES
+    list_names = {f["code"] for _p, _s, f in iter_fields(tree) if f["type"] in MULTI_TYPES}
+    bad = set()
+    names = {}
+    for kind, code, attr, expr in _expressions(tree):
+        if not expr:
+            continue
+        messages = expression.check(expr, known, list_names)
+        if messages:
+            bad.add((kind, code, attr))
+            for message in messages:
+                problems.append(
+                    (kind, code, "expression", {"attr": attr, "expr": expr, "problem": message})
+                )
+            continue
+        names[(kind, code, attr)] = _roots(expression, expr)
+
+    # visibility graph: a node depends on its container and on the fields its condition reads
+    graph, conditions = {}, {}
+    for page in tree.get("pages", []):
+        page_key = ("page", page["code"])
+        graph[page_key] = {
+            ("field", n) for n in names.get(("page", page["code"], "condition"), ()) if n in field_codes
+        }
+        conditions[page_key] = page.get("condition")
+        for section in page.get("sections", []):
+            section_key = ("section", section["code"])
+            reads = names.get(("section", section["code"], "condition"), ())
+            graph[section_key] = {page_key} | {("field", n) for n in reads if n in field_codes}
+            conditions[section_key] = section.get("condition")
+            for field in section.get("fields", []):
+                field_key = ("field", field["code"])
+                reads = names.get(("field", field["code"], "condition"), ())
+                graph[field_key] = {section_key} | {("field", n) for n in reads if n in field_codes}
+                conditions[field_key] = field.get("condition")
+                if field["code"] in names.get(("field", field["code"], "required_if"), ()):
+                    problems.append(
+                        ("field", field["code"], "self_reference", {"attr": "required_if"})
+                    )
+
+    cyclic = set()
+    for component in _strongly_connected(graph):
+        node = component[0]
+        if len(component) == 1 and node not in graph.get(node, ()):
+            continue
+        cyclic.update(component)
+        if len(component) == 1:
+            problems.append((node[0], node[1], "self_reference", {"attr": "condition"}))
+        else:
+            ordered = list(reversed(component)) + [component[-1]]
+            path = " -> ".join(f"{kind} {code}" for kind, code in ordered)
+            problems.append((node[0], node[1], "cycle", {"path": path}))
+
+    # never shown: a condition that is false whatever the participant answers
+    never = set(cyclic)
+    changed = True
+    while changed:
+        changed = False
+        for node, deps in graph.items():
+            if node in never:
+                continue
+            container = [dep for dep in deps if dep[0] != "field"]
+            if container and container[0] in never:
+                never.add(node)
+                changed = True
+                continue
+            expr = conditions.get(node)
+            if not expr or (node[0], node[1], "condition") in bad:
+                continue
+            reads = names.get((node[0], node[1], "condition"), set())
+            if reads & CONTEXT_NAMES:
+                continue
+            if all(("field", name) in never for name in reads) and not expression.is_true(
+                expr, {}
+            ):
+                never.add(node)
+                changed = True
+                problems.append((node[0], node[1], "never_shown", {"expr": expr}))
+
+    for kind, code, attr, expr in _expressions(tree):
+        if kind != "rule" or not expr or (kind, code, attr) in bad:
+            continue
+        reads = names.get((kind, code, attr), set())
+        if not reads and not expression.is_true(expr, {}):
+            problems.append((kind, code, "never_passes", {"expr": expr}))
+
+    problems.extend(_check_choice_refs(tree, masters, bad))
+    if publish:
+        problems.extend(_check_publishable(tree))
+    return problems
