@@ -1,0 +1,422 @@
+"""Fixtures shared by the cross-module tests of ``tests/``.
+
+- :class:`RedisServer`: a real ``redis-server`` on a free port (no persistence unless
+  asked), started once per session by :func:`session_redis` and stopped at the end
+  (``conftest.py`` and ``atexit``); tests that kill Redis start their own.
+- :class:`PrsBuilder`: programs, templates, flows and forms built through the real
+  models, as a configurator would.
+- :class:`PrsCase` / :class:`PrsHttpCase`: one transaction per test (the HTTP case runs
+  the server, XML-RPC and Chromium inside the test transaction).
+- :class:`PrsCommittedCase`: tests that need several cursors, threads or real commits;
+  every record it creates is committed and deleted again in ``tearDown`` so the
+  database stays reusable.
+
+The files of this directory live outside any addon: their classes carry
+``@tagged("post_install", "-at_install", "prs", ...)`` themselves.
+"""
+
+import atexit
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+import xmlrpc.client
+from contextlib import contextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
+from odoo.tests.common import get_db_name
+from odoo.tools import config
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = ROOT / "prs_cache_sync" / "schemas"
+REDIS_BIN = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+GROUP_CONFIGURATOR = "prs_form_builder.group_prs_configurator"
+GROUP_COORDINATOR = "prs_form_builder.group_prs_coordinator"
+GROUP_ADMINISTRATOR = "prs_form_builder.group_prs_administrator"
+GROUP_API = "prs_form_builder.group_prs_api"
+
+
+def free_port():
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A real redis-server child process on 127.0.0.1 and a free port.
+
+    ``persistent``: append-only file with fsync on every write, so that a ``kill -9``
+    loses no acknowledged write (the production setting the kill test relies on);
+    otherwise ``--save '' --appendonly no``.
+    """
+
+    def __init__(self, persistent=False):
+        self.port = free_port()
+        self.persistent = persistent
+        self.directory = tempfile.mkdtemp(prefix="prs-redis-")
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout=10.0):
+        args = [
+            REDIS_BIN,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            self.directory,
+            "--save",
+            "",
+            "--protected-mode",
+            "no",
+        ]
+        if self.persistent:
+            args += ["--appendonly", "yes", "--appendfsync", "always"]
+        else:
+            args += ["--appendonly", "no"]
+        self.process = subprocess.Popen(  # noqa: S603 - fixed local binary, no shell
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with suppress(Exception):
+                if self.client().ping():
+                    return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def client(self):
+        import redis
+
+        return redis.Redis(
+            host="127.0.0.1",
+            port=self.port,
+            decode_responses=True,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+        )
+
+    def kill(self):
+        """``kill -9`` the server (a crash) and wait for it to be gone."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+_SESSION_REDIS = []
+
+
+def session_redis():
+    """The redis-server of this test session (started on first use)."""
+    if not _SESSION_REDIS:
+        server = RedisServer().start()
+        _SESSION_REDIS.append(server)
+        atexit.register(stop_session_redis)
+    return _SESSION_REDIS[0]
+
+
+def stop_session_redis():
+    while _SESSION_REDIS:
+        _SESSION_REDIS.pop().cleanup()
+
+
+def load_schema(name):
+    """A JSON Schema of the Redis contract (``prs.step.1.json``...)."""
+    return json.loads((SCHEMA_DIR / name).read_text())
+
+
+def validate_schema(payload, name):
+    """Raise ``jsonschema.ValidationError`` unless ``payload`` validates."""
+    import jsonschema
+
+    schema = load_schema(name)
+    jsonschema.validators.validator_for(schema)(schema).validate(payload)
+
+
+def xmlrpc_object():
+    """A plain ``xmlrpc.client`` proxy on the test server, as an API worker uses it."""
+    return xmlrpc.client.ServerProxy(
+        "http://127.0.0.1:%s/xmlrpc/2/object" % config["http_port"], allow_none=True
+    )
+
+
+class PrsBuilder:
+    """Build configuration through the real models (with the env given: pass a
+    configurator's env to build as a configurator)."""
+
+    @staticmethod
+    def field(code, field_type="text", **values):
+        """Create values of one ``form.field``."""
+        return {"code": code, "label": values.pop("label", code.replace("_", " ").title()),
+                "field_type": field_type, **values}
+
+    @staticmethod
+    def choices(*values):
+        return [
+            (0, 0, {"sequence": index, "value": value, "label": value.title()})
+            for index, value in enumerate(values)
+        ]
+
+    @classmethod
+    def create_form(cls, env, code, fields_spec, pages=None, publish=False, **values):
+        """A form; ``fields_spec``: field create values (one page, one section), or
+        ``pages``: ``[(page code, [(section code, [field values])])]``."""
+        if pages is None:
+            pages = [("main", [("main", fields_spec)])]
+        form = env["form.form"].create(
+            {
+                "name": values.pop("name", code.replace("_", " ").title()),
+                "code": code,
+                "page_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": page_index,
+                            "code": page_code,
+                            "title": page_code.replace("_", " ").title(),
+                            "section_ids": [
+                                (
+                                    0,
+                                    0,
+                                    {
+                                        "sequence": section_index,
+                                        "code": section_code,
+                                        "title": section_code.replace("_", " ").title(),
+                                        "field_ids": [
+                                            (0, 0, dict(field, sequence=index))
+                                            for index, field in enumerate(section_fields)
+                                        ],
+                                    },
+                                )
+                                for section_index, (section_code, section_fields) in enumerate(
+                                    sections
+                                )
+                            ],
+                        },
+                    )
+                    for page_index, (page_code, sections) in enumerate(pages)
+                ],
+                **values,
+            }
+        )
+        if publish:
+            form.action_publish()
+        return form
+
+    @staticmethod
+    def step(code, sequence, step_type="form", form=None, condition=False):
+        return {
+            "code": code,
+            "name": code.replace("_", " ").title(),
+            "sequence": sequence,
+            "step_type": step_type,
+            "form_id": form.id if form else False,
+            "condition": condition,
+        }
+
+    @classmethod
+    def create_program(cls, env, code, coordinators=None, template=None, **values):
+        """A program open for registration now (window: yesterday to in 30 days)."""
+        now = fields.Datetime.now()
+        vals = {
+            "name": values.pop("name", f"Program {code}"),
+            "prs_code": code,
+            "date_begin": now + timedelta(days=60),
+            "date_end": now + timedelta(days=65),
+            "prs_registration_opens_at": now - timedelta(days=1),
+            "prs_registration_closes_at": now + timedelta(days=30),
+            "prs_coordinator_ids": [(6, 0, coordinators.ids if coordinators else [])],
+        }
+        if template:
+            vals["event_type_id"] = template.id
+        vals.update(values)
+        return env["event.event"].create(vals)
+
+    @classmethod
+    def create_flow(cls, env, program, steps, code="standard", publish=False, **values):
+        flow = env["event.flow"].create(
+            {
+                "event_id": program.id,
+                "code": code,
+                "name": values.pop("name", code.title()),
+                "step_ids": [(0, 0, step) for step in steps],
+                **values,
+            }
+        )
+        if publish:
+            flow.action_publish()
+        return flow
+
+    @classmethod
+    def simple_form(cls, env, code, publish=True):
+        """A one-field form (``name``, text, required) for technical tests."""
+        return cls.create_form(
+            env, code, [cls.field("name", "text", required=True)], publish=publish
+        )
+
+    @classmethod
+    def use_redis(cls, env, server, prefix=None):
+        """Make ``server`` the only active cache target; return it (its prefix is unique
+        unless given)."""
+        env["prs.cache.target"].search([]).write({"active": False})
+        return env["prs.cache.target"].create(
+            {
+                "name": f"Test Redis {server.port}",
+                "url": server.url,
+                "key_prefix": prefix or f"prs:test:{uuid.uuid4().hex[:12]}",
+                "socket_timeout": 2.0,
+                "connect_timeout": 2.0,
+            }
+        )
+
+    @staticmethod
+    def redis_dump(client, prefix):
+        """{key: value} of every data key under ``prefix`` (lists as Python lists, JSON
+        strings decoded), without the versions hash."""
+        result = {}
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            if key.endswith(":meta:versions"):
+                continue
+            kind = client.type(key)
+            if kind == "list":
+                result[key] = [json.loads(item) for item in client.lrange(key, 0, -1)]
+            elif kind == "string":
+                result[key] = json.loads(client.get(key))
+        return result
+
+    @staticmethod
+    def expected_dump(env, target):
+        """{key: payload} the database wants on ``target`` (queued sets and lists)."""
+        keys = env["prs.cache.key"].sudo().search(
+            [("target_id", "=", target.id), ("op", "in", ("set", "list"))]
+        )
+        rows = env["prs.cache.outbox"].sudo().search(
+            [("key_id", "in", keys.ids), ("state", "=", "done")], order="version desc"
+        )
+        latest = {}
+        for row in rows:
+            latest.setdefault(row.key, row)
+        return {
+            key.name: json.loads(latest[key.name].payload) if key.name in latest else None
+            for key in keys
+        }
+
+
+class PrsCase(PrsBuilder, TransactionCase):
+    """One transaction per test; users of each PRS group built once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.redis_server = session_redis()
+        cls.configurator = new_test_user(cls.env, login="h7_cfg", groups=GROUP_CONFIGURATOR)
+        cls.coordinator = new_test_user(
+            cls.env, login="h7_crd", groups=GROUP_COORDINATOR, email="h7_crd@example.com"
+        )
+        cls.administrator = new_test_user(cls.env, login="h7_adm", groups=GROUP_ADMINISTRATOR)
+        cls.api_user = new_test_user(cls.env, login="h7_api", groups=GROUP_API)
+        cls.internal_user = new_test_user(cls.env, login="h7_int", groups="base.group_user")
+
+
+class PrsHttpCase(PrsBuilder, HttpCase):
+    """The HTTP server, XML-RPC and Chromium run inside the test transaction."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.redis_server = session_redis()
+
+    def run_postcommit(self):
+        """Run what a commit would run (the Redis delivery)."""
+        self.env.cr.flush()
+        self.env.cr.postcommit.run()
+
+
+class PrsCommittedCase(PrsBuilder, BaseCase):
+    """Tests with real commits, several cursors or threads.
+
+    Create records through :meth:`committed_env` and register them with
+    :meth:`track` (or :meth:`track_target`); ``tearDown`` removes them, newest first,
+    in a committed cursor.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = odoo.registry(get_db_name())
+
+    def setUp(self):
+        super().setUp()
+        self._tracked = []
+        self.addCleanup(self._remove_tracked)
+
+    @contextmanager
+    def committed_env(self, uid=SUPERUSER_ID, context=None):
+        """An environment on a new cursor, committed (and post-commit hooks run) on
+        exit, rolled back on error."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, uid, dict(context or {}))
+
+    def track(self, records):
+        """Remove ``records`` (model, ids) at the end of the test."""
+        self._tracked.append((records._name, list(records.ids)))
+        return records
+
+    def _remove_tracked(self):
+        with self.committed_env(context={MODULE_UNINSTALL_FLAG: True}) as env:
+            for model, ids in reversed(self._tracked):
+                records = env[model].with_context(active_test=False).browse(ids).exists()
+                if not records:
+                    continue
+                if model == "form.form":
+                    records.with_context(prs_allow_published_write=True).write(
+                        {"current_version_id": False, "state": "draft"}
+                    )
+                if model == "event.event":
+                    env["event.registration"].search([("event_id", "in", records.ids)]).unlink()
+                if model == "prs.cache.target":
+                    env["prs.cache.outbox"].search([("target_id", "in", records.ids)]).unlink()
+                    env["prs.cache.key"].search([("target_id", "in", records.ids)]).unlink()
+                records.unlink()
+            env["prs.cache.target"].with_context(active_test=False).search(
+                [("use_config", "=", True)]
+            ).write({"active": True})
+
+    def committed_redis_target(self, server, prefix=None):
+        """Commit a cache target on ``server`` (the others are archived until the
+        end of the test)."""
+        with self.committed_env() as env:
+            target = self.track(self.use_redis(env, server, prefix))
+            target_id, prefix = target.id, target._prs_get_prefix()
+        return target_id, prefix
