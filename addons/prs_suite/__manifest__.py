@@ -10,7 +10,7 @@
     "development_status": "Alpha",
     "depends": ["prs_form_builder", "prs_event_flow", "prs_registration", "prs_cache_sync"],
     "data": [],
-    "demo": [],
+    "demo": ["demo/prs_suite_demo.xml"],
     "installable": True,
     "application": True,
 }

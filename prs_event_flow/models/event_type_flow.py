@@ -1,3 +1,5 @@
+import re
+
 from odoo import api, fields, models
 
 from .event_flow import FLOW_KINDS
@@ -71,9 +73,11 @@ class EventTypeFlow(models.Model):
         forms = self.step_ids.form_id
         forms_map = {form.id: form.id for form in forms}
         if self.event_type_id[:1].prs_form_mode == "copy":
-            suffix = event.prs_code or str(event.id)
+            # form codes are lower-case identifiers: "RET-2030" -> "ret_2030"
+            suffix = re.sub(r"[^a-z0-9]+", "_", (event.prs_code or str(event.id)).lower())
             for form in forms:
-                copy = form.copy({"code": f"{form.code}-{suffix}", "name": form.name})
+                code = f"{form.code}_{suffix.strip('_') or event.id}"
+                copy = form.copy({"code": code, "name": form.name})
                 forms_map[form.id] = copy.id
         return self.env["event.flow"].create(
             [flow._prs_prepare_flow_values(event, forms_map) for flow in self]
