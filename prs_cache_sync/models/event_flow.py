@@ -1,0 +1,33 @@
+from odoo import models
+
+# Fields of a flow that appear in its Redis payloads (state changes go through the hooks).
+PRS_CACHE_FIELDS = {"name", "code", "kind", "sequence"}
+
+
+class EventFlow(models.Model):
+    _inherit = "event.flow"
+
+    def _prs_on_flow_published(self):
+        """Published (or published again): write the flows' step keys and program index."""
+        result = super()._prs_on_flow_published()
+        self.event_id._prs_cache_sync()
+        return result
+
+    def _prs_on_flow_unpublished(self):
+        """Unpublished or archived: delete the flows' keys, rewrite the program index."""
+        result = super()._prs_on_flow_unpublished()
+        self.event_id._prs_cache_sync()
+        return result
+
+    def write(self, vals):
+        result = super().write(vals)
+        if PRS_CACHE_FIELDS & set(vals):
+            published = self.filtered(lambda flow: flow.state == "published")
+            if published:
+                published.event_id._prs_cache_sync()
+        return result
+
+    def action_prs_cache_publish(self):
+        """Server action "Publish to Redis": rewrite the programs of these flows."""
+        rows = self.event_id._prs_cache_sync(force=True)
+        return self.env["prs.cache.key"]._prs_notify_queued(rows)

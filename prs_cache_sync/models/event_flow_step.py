@@ -1,0 +1,16 @@
+from odoo import models
+
+
+class EventFlowStep(models.Model):
+    _inherit = "event.flow.step"
+
+    def _prs_cache_form_tree(self):
+        """The published form tree of this step (the ``form`` of its Redis payload), or
+        None for a step without a form or whose form has no published version."""
+        self.ensure_one()
+        version = self.form_id.current_version_id
+        if self.step_type != "form" or not version:
+            return None
+        if hasattr(version, "_prs_get_tree"):
+            return version._prs_get_tree()
+        return version.tree

@@ -1,0 +1,300 @@
+import logging
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+SYNC_BATCH = 50  # programs per batch of a resync (progress is logged per batch)
+
+
+class PrsCacheKey(models.Model):
+    """The state of one Redis key of one target: what was last queued (desired) and
+    what was last written (pushed). It also tells which keys a program owns, so that
+    unpublishing deletes exactly the keys that were written."""
+
+    _name = "prs.cache.key"
+    _description = "Redis Cache Key"
+    _order = "target_id, name"
+
+    name = fields.Char(string="Key", required=True, readonly=True, index=True)
+    target_id = fields.Many2one(
+        "prs.cache.target", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    kind = fields.Selection(
+        [
+            ("step", "Step"),
+            ("program", "Program Index"),
+            ("master", "Master List"),
+            ("other", "Other"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    program_id = fields.Integer(string="Program ID", index=True, readonly=True)
+    flow_id = fields.Integer(string="Flow ID", readonly=True)
+    step_id = fields.Integer(string="Step ID", readonly=True)
+    master_code = fields.Char(readonly=True, index=True)
+    op = fields.Selection(
+        [("set", "Set"), ("delete", "Delete"), ("list", "List")],
+        string="Last Queued Operation",
+        readonly=True,
+    )
+    checksum = fields.Char(string="Queued Checksum", readonly=True)
+    version = fields.Float(string="Queued Version", digits=(16, 0), readonly=True)
+    pushed_op = fields.Selection(
+        [("set", "Set"), ("delete", "Delete"), ("list", "List")],
+        string="Last Pushed Operation",
+        readonly=True,
+    )
+    pushed_checksum = fields.Char(readonly=True)
+    pushed_version = fields.Float(string="Last Version Pushed", digits=(16, 0), readonly=True)
+    pushed_at = fields.Datetime(string="Last Pushed On", readonly=True)
+    last_error = fields.Char(readonly=True)
+    outbox_ids = fields.One2many("prs.cache.outbox", "key_id", string="Writes")
+    pending_count = fields.Integer(compute="_compute_pending_count", string="Pending Writes")
+    sync_state = fields.Selection(
+        [("synced", "Synced"), ("pending", "Pending"), ("failed", "Failing")],
+        compute="_compute_pending_count",
+    )
+
+    _sql_constraints = [
+        ("name_target_uniq", "unique(target_id, name)", "A key appears once per target."),
+    ]
+
+    def _compute_pending_count(self):
+        groups = self.env["prs.cache.outbox"]._read_group(
+            [("key_id", "in", self.ids), ("state", "in", ("pending", "failed"))],
+            ["key_id", "state"],
+            ["__count"],
+        )
+        counts = defaultdict(dict)
+        for key, state, count in groups:
+            counts[key.id][state] = count
+        for key in self:
+            pending = counts[key.id]
+            key.pending_count = sum(pending.values())
+            key.sync_state = (
+                "failed" if pending.get("failed") else "pending" if pending else "synced"
+            )
+
+    def action_retry_now(self):
+        rows = self.env["prs.cache.outbox"].search(
+            [("key_id", "in", self.ids), ("state", "in", ("pending", "failed"))]
+        )
+        return rows.action_retry_now()
+
+    # Bookkeeping (SQL in one statement per call: no query per key) -----------------------
+
+    @api.model
+    def _prs_get_or_create(self, target, entries):
+        names = [entry["key"] for entry in entries]
+        keys = self.search([("target_id", "=", target.id), ("name", "in", names)])
+        known = set(keys.mapped("name"))
+        missing = [entry for entry in entries if entry["key"] not in known]
+        if missing:
+            keys |= self.create(
+                [
+                    {
+                        "name": entry["key"],
+                        "target_id": target.id,
+                        "kind": entry["kind"],
+                        "program_id": entry.get("program_id") or 0,
+                        "flow_id": entry.get("flow_id") or 0,
+                        "step_id": entry.get("step_id") or 0,
+                        "master_code": entry.get("master_code") or False,
+                    }
+                    for entry in missing
+                ]
+            )
+        return keys
+
+    def _prs_update_values(self, columns, rows):
+        """``UPDATE prs_cache_key SET <columns> FROM (VALUES ...)`` for ``rows`` of
+        ``(id, value...)``."""
+        if not rows:
+            return
+        self.env.flush_all()
+        placeholder = "(%s" + ", %s" * len(columns) + ")"
+        values = ", ".join([placeholder] * len(rows))
+        assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+        casts = {"version": "float8", "pushed_version": "float8", "pushed_at": "timestamp"}
+        typed = ", ".join(f"{column}::{casts.get(column, 'varchar')} AS {column}" for column in columns)
+        params = [None if value is False else value for row in rows for value in row]
+        # Column names come from the callers below, never from user input.
+        query = f"""
+            UPDATE prs_cache_key k SET {assignments}
+              FROM (SELECT id::int AS id, {typed}
+                      FROM (VALUES {values}) AS raw(id, {", ".join(columns)})) v
+             WHERE k.id = v.id
+        """
+        self.env.cr.execute(query, params)  # pylint: disable=sql-injection
+        self.invalidate_model(list(columns))
+
+    @api.model
+    def _prs_set_desired(self, rows):
+        """``rows``: ``(key id, op, checksum, version)`` just queued."""
+        self._prs_update_values(("op", "checksum", "version"), rows)
+
+    @api.model
+    def _prs_set_pushed(self, rows):
+        """``rows``: ``(key id, op, checksum, version, pushed_at)`` written to Redis."""
+        self._prs_update_values(
+            ("pushed_op", "pushed_checksum", "pushed_version", "pushed_at"), rows
+        )
+        if rows:
+            self.browse([row[0] for row in rows]).filtered("last_error").write(
+                {"last_error": False}
+            )
+
+    # Sync: database -> outbox ---------------------------------------------------------
+
+    @api.model
+    def _prs_targets(self, targets=None):
+        # sudo: publishing is open to configurators; targets are read only to address keys.
+        return (targets or self.env["prs.cache.target"]).sudo().search(
+            [("id", "in", targets.ids)] if targets else []
+        )
+
+    @api.model
+    def _prs_published_at(self):
+        return fields.Datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @api.model
+    def _prs_apply(self, target, entries, known_keys, force=False):
+        """Queue the writes that bring ``target`` to ``entries`` for the scope of
+        ``known_keys`` (keys of the same programs/masters): sets for changed entries,
+        deletes for known keys no longer expected."""
+        by_name = {entry["key"]: entry for entry in entries}
+        known = {key.name: key for key in known_keys}
+        writes = []
+        for entry in entries:
+            key = known.get(entry["key"])
+            if (
+                not force
+                and key
+                and key.op == entry["op"]
+                and key.checksum == entry["checksum"]
+                and key.pushed_checksum == entry["checksum"]
+            ):
+                continue
+            writes.append(entry)
+        for name, key in known.items():
+            if name not in by_name and key.op != "delete":
+                writes.append(
+                    {
+                        "key": name,
+                        "op": "delete",
+                        "payload": None,
+                        "checksum": False,
+                        "kind": key.kind,
+                        "program_id": key.program_id,
+                        "flow_id": key.flow_id,
+                        "step_id": key.step_id,
+                        "master_code": key.master_code,
+                    }
+                )
+        return self.env["prs.cache.outbox"]._prs_enqueue(target, writes)
+
+    @api.model
+    def _prs_sync_programs(self, program_ids, targets=None, force=False, gone=False):
+        """Bring the step and program index keys of these programs (event ids) in line
+        with the database on every active target (or ``targets``): published flows are
+        written, everything else these programs had in Redis is deleted (everything
+        when ``gone``: the programs are being deleted)."""
+        program_ids = sorted(set(program_ids))
+        targets = self._prs_targets(targets)
+        if not program_ids or not targets:
+            return self.env["prs.cache.outbox"]
+        events = self.env["event.event"].sudo().with_context(active_test=False)
+        if not gone:
+            events = events.browse(program_ids).exists()
+        known_keys = self.sudo().search(
+            [
+                ("target_id", "in", targets.ids),
+                ("kind", "in", ("step", "program")),
+                ("program_id", "in", program_ids),
+            ]
+        )
+        published_at = self._prs_published_at()
+        rows = self.env["prs.cache.outbox"]
+        entries_by_prefix = {}
+        for target in targets:
+            prefix = target._prs_get_prefix()
+            if prefix not in entries_by_prefix:
+                entries_by_prefix[prefix] = events._prs_cache_entries(prefix, published_at)
+            rows |= self._prs_apply(
+                target,
+                entries_by_prefix[prefix],
+                known_keys.filtered(lambda key, target=target: key.target_id == target),
+                force=force,
+            )
+        return rows
+
+    @api.model
+    def _prs_sync_programs_gone(self, program_ids):
+        """Delete every key of programs that are being deleted."""
+        return self._prs_sync_programs(program_ids, gone=True)
+
+    @api.model
+    def _prs_sync_masters(self, masters=None, targets=None, force=False, extra_codes=()):
+        """Write master lists (all masters when ``masters`` is None) as Redis lists;
+        delete the lists of masters that are gone or inactive, and of ``extra_codes``
+        (former codes) unless a master still uses them."""
+        if "prs.master" not in self.env:
+            return self.env["prs.cache.outbox"]
+        targets = self._prs_targets(targets)
+        if not targets:
+            return self.env["prs.cache.outbox"]
+        master_model = self.env["prs.master"].sudo().with_context(active_test=False)
+        scope = masters.sudo().with_context(active_test=False) if masters is not None else None
+        all_masters = master_model.search([]) if scope is None else scope
+        domain = [("target_id", "in", targets.ids), ("kind", "=", "master")]
+        if scope is not None:
+            codes = {code for code in scope.mapped("code") if code} | set(extra_codes)
+            domain.append(("master_code", "in", list(codes)))
+        known_keys = self.sudo().search(domain)
+        rows = self.env["prs.cache.outbox"]
+        entries_by_prefix = {}
+        for target in targets:
+            prefix = target._prs_get_prefix()
+            if prefix not in entries_by_prefix:
+                entries_by_prefix[prefix] = all_masters._prs_cache_entries(prefix)
+            rows |= self._prs_apply(
+                target,
+                entries_by_prefix[prefix],
+                known_keys.filtered(lambda key, target=target: key.target_id == target),
+                force=force,
+            )
+        return rows
+
+    @api.model
+    def _prs_sync_all(self, targets=None, force=True):
+        """Resync: every program with a published flow or a known key, and every
+        master, in batches of programs (progress is logged per batch)."""
+        targets = self._prs_targets(targets)
+        flows = self.env["event.flow"].sudo().search([("state", "=", "published")])
+        known = self.sudo().search(
+            [("target_id", "in", targets.ids), ("kind", "in", ("step", "program"))]
+        )
+        program_ids = sorted(set(flows.event_id.ids) | set(known.mapped("program_id")))
+        rows = self.env["prs.cache.outbox"]
+        for start in range(0, len(program_ids), SYNC_BATCH):
+            batch = program_ids[start : start + SYNC_BATCH]
+            rows |= self._prs_sync_programs(batch, targets=targets, force=force)
+            _logger.info(
+                "Redis resync of target(s) %s: %s/%s programs queued",
+                targets.ids,
+                min(start + SYNC_BATCH, len(program_ids)),
+                len(program_ids),
+            )
+        rows |= self._prs_sync_masters(targets=targets, force=force)
+        _logger.info("Redis resync of target(s) %s: %s writes queued", targets.ids, len(rows))
+        return rows
+
+    @api.model
+    def _prs_notify_queued(self, rows):
+        return self.env["prs.cache.target"]._prs_notify(
+            _("%s Redis write(s) queued; they are delivered after the save.", len(rows)),
+            "success",
+        )

@@ -1,0 +1,274 @@
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.modules.registry import Registry
+
+from ..tools import redis_io
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+BACKOFF_BASE = 30  # seconds; doubles with every failed attempt
+BACKOFF_MAX = 3600
+POSTCOMMIT_KEY = "prs_cache_sync.outbox_ids"
+
+
+class PrsCacheOutbox(models.Model):
+    """One queued Redis write. Rows are created inside the user's transaction and
+    delivered after it commits (immediately, then by the cron with backoff while Redis is
+    down), so a save never waits for Redis and no write is lost."""
+
+    _name = "prs.cache.outbox"
+    _description = "Redis Cache Outbox"
+    _order = "id desc"
+    _rec_name = "key"
+
+    target_id = fields.Many2one(
+        "prs.cache.target", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    key_id = fields.Many2one(
+        "prs.cache.key",
+        string="Key State",
+        required=True, ondelete="cascade", index=True, readonly=True
+    )
+    key = fields.Char(required=True, readonly=True)
+    op = fields.Selection(
+        [("set", "Set"), ("delete", "Delete"), ("list", "List")], required=True, readonly=True
+    )
+    payload = fields.Text(readonly=True)
+    version = fields.Float(
+        digits=(16, 0),
+        readonly=True,
+        help="Write order of the key (microseconds); Redis keeps the highest.",
+    )
+    checksum = fields.Char(readonly=True)
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("failed", "Failed, Retrying"),
+            ("done", "Done"),
+            ("superseded", "Superseded"),
+        ],
+        default="pending",
+        required=True,
+        index=True,
+        readonly=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt = fields.Datetime(default=fields.Datetime.now, index=True, readonly=True)
+    last_error = fields.Char(readonly=True)
+    done_date = fields.Datetime(readonly=True)
+    note = fields.Char(readonly=True)
+
+    # Enqueue --------------------------------------------------------------------------
+
+    @api.model
+    def _prs_enqueue(self, target, entries):
+        """Queue ``entries`` for ``target`` and schedule their delivery after commit.
+
+        ``entries``: dicts ``{key, op (set/delete/list), payload (text, None for
+        delete), checksum, kind (step/program/master), program_id, flow_id, step_id,
+        master_code}``. Older undelivered writes of the same keys are superseded.
+        Returns the new outbox rows.
+        """
+        entries = list({entry["key"]: entry for entry in entries}.values())
+        if not entries:
+            return self.browse()
+        # sudo: the outbox is infrastructure; configurators publish without reading it.
+        outbox_sudo = self.sudo()
+        key_model_sudo = self.env["prs.cache.key"].sudo()
+        keys_sudo = key_model_sudo._prs_get_or_create(target, entries)
+        by_name = {key.name: key for key in keys_sudo}
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE prs_cache_outbox SET state = 'superseded', done_date = now() at time zone 'utc'
+             WHERE id IN (SELECT id FROM prs_cache_outbox
+                           WHERE key_id IN %s AND state IN ('pending', 'failed')
+                             FOR UPDATE SKIP LOCKED)
+            """,
+            [tuple(keys_sudo.ids)],
+        )
+        self.env.cr.execute("SELECT floor(extract(epoch from clock_timestamp()) * 1000000)")
+        now_us = int(self.env.cr.fetchone()[0])
+        now = fields.Datetime.now()
+        vals_list = []
+        for entry in entries:
+            key = by_name[entry["key"]]
+            version = max(now_us, int(key.version or 0) + 1)
+            vals_list.append(
+                {
+                    "target_id": target.id,
+                    "key_id": key.id,
+                    "key": entry["key"],
+                    "op": entry["op"],
+                    "payload": entry.get("payload"),
+                    "checksum": entry.get("checksum"),
+                    "version": version,
+                    "next_attempt": now,
+                }
+            )
+        rows = outbox_sudo.create(vals_list)
+        key_model_sudo._prs_set_desired(
+            [(by_name[row.key].id, row.op, row.checksum, row.version) for row in rows]
+        )
+        self.invalidate_model(["state", "done_date"])
+        rows._prs_schedule_delivery()
+        return rows
+
+    def _prs_schedule_delivery(self):
+        """Wake the cron and deliver these rows right after the commit."""
+        cron = self.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+        if self.env.context.get("prs_cache_no_immediate"):
+            return
+        postcommit = self.env.cr.postcommit
+        pending_ids = postcommit.data.setdefault(POSTCOMMIT_KEY, set())
+        if not pending_ids:
+            dbname = self.env.cr.dbname
+
+            @postcommit.add
+            def deliver_after_commit():
+                ids = sorted(pending_ids)
+                try:
+                    with Registry(dbname).cursor() as cr:
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        env["prs.cache.outbox"].browse(ids)._prs_deliver(immediate=True)
+                except Exception as error:  # a save must never fail because of Redis
+                    _logger.warning(
+                        "Redis delivery after commit failed, the cron will retry: %s",
+                        type(error).__name__,
+                    )
+
+        pending_ids.update(self.ids)
+
+    # Delivery ---------------------------------------------------------------------------
+
+    @api.model
+    def _cron_deliver(self):
+        """Cron: deliver the due writes, batch after batch; re-trigger if more remain."""
+        delivered = self.browse()._prs_deliver(limit=BATCH_SIZE * 4)
+        if len(delivered) >= BATCH_SIZE * 4:
+            self.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver")._trigger()
+        return delivered
+
+    def _prs_claim(self, limit, now, force=False):
+        """Lock due rows (these ones, or any when empty) for this transaction; rows
+        another worker holds are skipped."""
+        self.env.flush_all()
+        query = "SELECT id FROM prs_cache_outbox WHERE state IN ('pending', 'failed')"
+        params = []
+        if not force:
+            query += " AND (next_attempt IS NULL OR next_attempt <= %s)"
+            params.append(now)
+        if self.ids:
+            query += " AND id IN %s"
+            params.append(tuple(self.ids))
+        query += " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+        params.append(limit)
+        self.env.cr.execute(query, params)
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _prs_deliver(self, limit=BATCH_SIZE, immediate=False, force=False):
+        """Deliver due writes (these rows, or any when called on an empty recordset),
+        one pipeline per target and batch. ``immediate``: skip targets known to be
+        down (the after-commit path). ``force``: ignore the backoff. Returns the rows
+        processed."""
+        now = fields.Datetime.now()
+        rows = self.sudo()._prs_claim(limit, now, force=force)
+        by_target = defaultdict(lambda: self.browse().sudo())
+        for row in rows:
+            by_target[row.target_id] |= row
+        processed = self.browse()
+        for target, target_rows in by_target.items():
+            if not target.active or (immediate and target._prs_is_down()):
+                continue
+            for start in range(0, len(target_rows), BATCH_SIZE):
+                batch = target_rows[start : start + BATCH_SIZE]
+                batch._prs_deliver_batch(target)
+                processed |= batch
+        return processed
+
+    def _prs_deliver_batch(self, target):
+        """One round trip: every row of ``self`` (same target) through the CAS script."""
+        writes = [(row.key, row.op, int(row.version), row.payload) for row in self]
+        try:
+            script = target._prs_get_script()
+            results = redis_io.write_many(
+                target._prs_get_client(), script, target._prs_versions_key(), writes
+            )
+        except redis_io.redis_errors() as error:
+            message = target._prs_mark_down(error)
+            self._prs_mark_failed(message)
+            return
+        target._prs_mark_up()
+        now = fields.Datetime.now()
+        applied, skipped, failed = self.browse(), self.browse(), []
+        for row, result in zip(self, results, strict=True):
+            if isinstance(result, Exception):
+                failed.append((row, target._prs_redact(str(result))[:500]))
+            elif result == 1:
+                applied |= row
+            else:
+                skipped |= row
+        done = applied | skipped
+        if done:
+            done._prs_increment_attempts()
+            done.write(
+                {"state": "done", "done_date": now, "last_error": False, "next_attempt": False}
+            )
+        if skipped:
+            skipped.write({"note": _("Skipped: Redis already holds a newer version of this key.")})
+        for row, message in failed:
+            row._prs_mark_failed(message)
+        self.env["prs.cache.key"].sudo()._prs_set_pushed(
+            [(row.key_id.id, row.op, row.checksum, row.version, now) for row in applied]
+        )
+
+    def _prs_increment_attempts(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE prs_cache_outbox SET attempts = attempts + 1 WHERE id IN %s",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["attempts"])
+
+    def _prs_mark_failed(self, message):
+        """Keep the rows for a later attempt, with exponential backoff."""
+        self._prs_increment_attempts()
+        now = fields.Datetime.now()
+        for attempts, rows in self.grouped("attempts").items():
+            delay = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+            rows.write(
+                {
+                    "state": "failed",
+                    "last_error": message,
+                    "next_attempt": now + timedelta(seconds=delay),
+                }
+            )
+        self.key_id.write({"last_error": message})
+
+    def action_retry_now(self):
+        """Deliver these writes now, ignoring the backoff."""
+        rows = self.filtered(lambda row: row.state in ("pending", "failed"))
+        if not rows:
+            return self.env["prs.cache.target"]._prs_notify(_("Nothing to retry."))
+        rows._prs_deliver(limit=len(rows), force=True)
+        left = rows.filtered(lambda row: row.state != "done" and row.state != "superseded")
+        if left:
+            return self.env["prs.cache.target"]._prs_notify(
+                _("%(count)s write(s) still failing: %(error)s", count=len(left), error=left[0].last_error),
+                "warning",
+            )
+        return self.env["prs.cache.target"]._prs_notify(
+            _("%s write(s) delivered.", len(rows)), "success"
+        )
+
+    @api.autovacuum
+    def _gc_done_rows(self):
+        """Forget delivered and superseded rows after 30 days (keys keep the summary)."""
+        limit = fields.Datetime.now() - timedelta(days=30)
+        self.search([("state", "in", ("done", "superseded")), ("done_date", "<", limit)]).unlink()

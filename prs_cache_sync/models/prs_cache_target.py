@@ -1,0 +1,265 @@
+import logging
+import time
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config
+
+from ..tools import redis_io, settings as prs_settings
+from ..tools.payloads import versions_key
+
+_logger = logging.getLogger(__name__)
+
+# Targets whose last delivery failed, per (database, target id): monotonic time until
+# which the after-commit delivery leaves them to the cron (so a save never waits on a
+# Redis that is known to be down).
+_DOWN_UNTIL = {}
+DOWN_GRACE = 30.0
+
+
+class PrsCacheTarget(models.Model):
+    _name = "prs.cache.target"
+    _description = "Redis Cache Target"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    use_config = fields.Boolean(
+        string="Use odoo.conf Settings",
+        help="Read URL, password, key prefix and timeouts from the [prs_cache_sync] section "
+        "of odoo.conf and the PRS_REDIS_* environment variables instead of this record.",
+    )
+    url = fields.Char(
+        string="Redis URL",
+        help="redis://host:port/db or rediss://host:port/db. A password typed in the URL "
+        "is moved to the password and never shown again.",
+    )
+    redis_password = fields.Char(
+        string="Stored Password",
+        copy=False,
+        groups="base.group_system",
+        help="Technical: only readable by the superuser; use Password to change it.",
+    )
+    password = fields.Char(
+        compute="_compute_password",
+        inverse="_inverse_password",
+        help="Write-only: the stored password is never displayed.",
+    )
+    has_password = fields.Boolean(compute="_compute_has_password")
+    key_prefix = fields.Char(help="Prefix of every key; empty means prs:<database name>.")
+    socket_timeout = fields.Float(default=2.0, help="Seconds per Redis command.")
+    connect_timeout = fields.Float(default=2.0, help="Seconds to connect.")
+    effective_url = fields.Char(
+        compute="_compute_effective", help="The URL in use, password masked."
+    )
+    effective_prefix = fields.Char(compute="_compute_effective")
+    key_ids = fields.One2many("prs.cache.key", "target_id", string="Keys")
+    key_count = fields.Integer(compute="_compute_counts")
+    pending_count = fields.Integer(compute="_compute_counts", string="Pending Writes")
+    failed_count = fields.Integer(compute="_compute_counts", string="Failing Writes")
+    last_error = fields.Char(readonly=True, copy=False)
+    last_error_date = fields.Datetime(readonly=True, copy=False)
+    last_success_date = fields.Datetime(readonly=True, copy=False)
+
+    @api.constrains("use_config", "url")
+    def _check_url(self):
+        for target in self.filtered(lambda t: not t.use_config):
+            problem = prs_settings.check_url(target.url)
+            if problem:
+                raise ValidationError(_("Target %(name)s: %(problem)s", name=target.name, problem=problem))
+
+    @api.constrains("socket_timeout", "connect_timeout")
+    def _check_timeouts(self):
+        for target in self:
+            if target.socket_timeout <= 0 or target.connect_timeout <= 0:
+                raise ValidationError(_("Timeouts must be positive."))
+
+    def _compute_password(self):
+        self.password = False
+
+    def _inverse_password(self):
+        for target in self:
+            if target.password:
+                # sudo: the password is written to the superuser-only field on purpose;
+                # administrators may set it but nobody reads it back.
+                target.sudo().redis_password = target.password
+
+    def _compute_has_password(self):
+        # sudo: only the presence of a password is exposed, never its value.
+        for target in self:
+            target.has_password = bool(target._prs_get_settings()["password"])
+
+    @api.depends("use_config", "url", "key_prefix")
+    def _compute_effective(self):
+        for target in self:
+            values = target._prs_get_settings()
+            target.effective_url = prs_settings.redact(values["url"], [values["password"]])
+            target.effective_prefix = values["prefix"]
+
+    def _compute_counts(self):
+        groups = self.env["prs.cache.outbox"]._read_group(
+            [("target_id", "in", self.ids), ("state", "in", ("pending", "failed"))],
+            ["target_id", "state"],
+            ["__count"],
+        )
+        counts = {(target.id, state): count for target, state, count in groups}
+        key_counts = dict(
+            self.env["prs.cache.key"]._read_group(
+                [("target_id", "in", self.ids), ("op", "!=", "delete")],
+                ["target_id"],
+                ["__count"],
+            )
+        )
+        for target in self:
+            target.pending_count = counts.get((target.id, "pending"), 0) + counts.get(
+                (target.id, "failed"), 0
+            )
+            target.failed_count = counts.get((target.id, "failed"), 0)
+            target.key_count = key_counts.get(target, 0)
+
+    @api.model
+    def _prs_move_password(self, vals):
+        """A password typed in the URL goes to the password field, never stored in url."""
+        if vals.get("url"):
+            url, password = prs_settings.split_password(vals["url"].strip())
+            vals["url"] = url
+            if password:
+                vals["password"] = password
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._prs_move_password(dict(vals)) for vals in vals_list])
+
+    def write(self, vals):
+        result = super().write(self._prs_move_password(dict(vals)))
+        if {"url", "password", "use_config", "socket_timeout", "connect_timeout"} & set(vals):
+            redis_io.drop_clients(self.env.cr.dbname)
+        return result
+
+    # Settings and client --------------------------------------------------------------
+
+    @api.model
+    def _prs_config(self):
+        return prs_settings.read_config(config.misc.get("prs_cache_sync", {}))
+
+    def _prs_get_settings(self):
+        """Effective connection settings: ``{url, password, prefix, socket_timeout,
+        connect_timeout}`` (the password is for the client only: never log it)."""
+        self.ensure_one()
+        default_prefix = prs_settings.default_prefix(self.env.cr.dbname)
+        if self.use_config:
+            conf = self._prs_config()
+            url, password = prs_settings.split_password(conf["redis_url"])
+            return {
+                "url": url,
+                "password": password,
+                "prefix": conf["key_prefix"] or default_prefix,
+                "socket_timeout": conf["socket_timeout"],
+                "connect_timeout": conf["connect_timeout"],
+            }
+        return {
+            "url": self.url or "",
+            # sudo: the client needs the password; it never leaves this method's callers.
+            "password": self.sudo().redis_password or None,
+            "prefix": (self.key_prefix or "").strip() or default_prefix,
+            "socket_timeout": self.socket_timeout or prs_settings.DEFAULT_TIMEOUT,
+            "connect_timeout": self.connect_timeout or prs_settings.DEFAULT_TIMEOUT,
+        }
+
+    def _prs_get_prefix(self):
+        return self._prs_get_settings()["prefix"]
+
+    def _prs_versions_key(self):
+        return versions_key(self._prs_get_prefix())
+
+    def _prs_get_client(self):
+        """The redis-py client of this target (built lazily, once per process)."""
+        self.ensure_one()
+        values = self._prs_get_settings()
+        return redis_io.get_client(self.env.cr.dbname, self.id, values)
+
+    def _prs_get_script(self):
+        self.ensure_one()
+        return redis_io.get_script(self.env.cr.dbname, self.id, self._prs_get_settings())
+
+    def _prs_redact(self, text):
+        """``text`` with this target's password and any URL password masked."""
+        secrets = [target._prs_get_settings()["password"] for target in self]
+        return prs_settings.redact(text, secrets)
+
+    def _prs_is_down(self):
+        self.ensure_one()
+        return _DOWN_UNTIL.get((self.env.cr.dbname, self.id), 0) > time.monotonic()
+
+    def _prs_mark_down(self, error):
+        """Remember a failure (message redacted) and let the cron retry."""
+        now = fields.Datetime.now()
+        for target in self:
+            _DOWN_UNTIL[(self.env.cr.dbname, target.id)] = time.monotonic() + DOWN_GRACE
+        message = self._prs_redact(str(error))[:500]
+        _logger.warning("Redis cache target(s) %s unavailable: %s", self.ids, message)
+        self.write({"last_error": message, "last_error_date": now})
+        return message
+
+    def _prs_mark_up(self):
+        for target in self:
+            _DOWN_UNTIL.pop((self.env.cr.dbname, target.id), None)
+        self.filtered("last_error").write({"last_error": False})
+        self.write({"last_success_date": fields.Datetime.now()})
+
+    @api.model
+    def _prs_get_active_targets(self):
+        return self.search([])
+
+    # Actions ----------------------------------------------------------------------------
+
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            self._prs_get_client().ping()
+        except redis_io.redis_errors() as error:
+            raise UserError(
+                _("Cannot reach %(name)s: %(error)s", name=self.name, error=self._prs_redact(str(error)))
+            ) from None
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "success", "message": _("Connected to %s.", self.name)},
+        }
+
+    def action_retry_now(self):
+        """Deliver every pending or failing write of these targets now."""
+        rows = self.env["prs.cache.outbox"].search(
+            [("target_id", "in", self.ids), ("state", "in", ("pending", "failed"))]
+        )
+        return rows.action_retry_now()
+
+    def action_resync(self):
+        """Rewrite every key of these targets from the database."""
+        self.env["prs.cache.key"]._prs_sync_all(targets=self, force=True)
+        return self._prs_notify(_("Resync queued; keys are written after commit."))
+
+    def action_verify(self):
+        return self.env["prs.cache.verify"]._prs_open(self)
+
+    def action_view_keys(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("prs_cache_sync.prs_cache_key_action")
+        action["domain"] = [("target_id", "in", self.ids)]
+        return action
+
+    def action_view_outbox(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prs_cache_sync.prs_cache_outbox_action"
+        )
+        action["domain"] = [("target_id", "in", self.ids)]
+        return action
+
+    @api.model
+    def _prs_notify(self, message, notif_type="info"):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": notif_type, "message": message, "sticky": False},
+        }

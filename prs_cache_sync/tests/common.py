@@ -1,0 +1,204 @@
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from datetime import datetime, timedelta
+
+from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.prs_cache_sync.models import prs_cache_target
+from odoo.addons.prs_cache_sync.tools import redis_io
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A private ``redis-server`` on a free port (no persistence): start, stop, restart."""
+
+    def __init__(self, password=None):
+        self.port = free_port()
+        self.password = password
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is needed by the prs_cache_sync tests"
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no"]
+        if self.password:
+            command += ["--requirepass", self.password]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if self.client().ping():
+                    return self
+            except Exception:  # not listening yet
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def client(self):
+        import redis
+
+        return redis.Redis(
+            host="127.0.0.1",
+            port=self.port,
+            password=self.password,
+            decode_responses=True,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+        )
+
+
+def load_schema(name):
+    with open(os.path.join(SCHEMA_DIR, name), encoding="utf-8") as schema_file:
+        return json.load(schema_file)
+
+
+class PrsCacheCase(TransactionCase):
+    """A private Redis, one target on it (every other target archived), users, and a
+    published program: form ``personal`` (published), flow ``main`` with a form step,
+    a payment step and a confirmation step."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.redis = RedisServer().start()
+        cls.addClassCleanup(cls.redis.stop)
+        # After-commit delivery opens a new cursor: in test mode it is the test cursor.
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls.addClassCleanup(redis_io.drop_clients)
+        cls.env["prs.cache.target"].search([]).action_archive()
+        cls.target = cls.env["prs.cache.target"].create(
+            {"name": "Test Redis", "url": cls.redis.url, "key_prefix": "prs:t"}
+        )
+        cls.admin = new_test_user(
+            cls.env, "prs_cache_admin", groups="prs_form_builder.group_prs_administrator"
+        )
+        cls.configurator = new_test_user(
+            cls.env,
+            "prs_cache_configurator",
+            groups="prs_form_builder.group_prs_configurator",
+        )
+        cls.coordinator = new_test_user(
+            cls.env, "prs_cache_coordinator", groups="prs_form_builder.group_prs_coordinator"
+        )
+        cls.form = cls._create_form("personal")
+        cls.form.action_publish()
+        cls.event = cls.env["event.event"].create(
+            {
+                "name": "Retreat",
+                "prs_code": "RET_CACHE",
+                "date_begin": datetime.now() + timedelta(days=30),
+                "date_end": datetime.now() + timedelta(days=32),
+            }
+        )
+        cls.flow = cls.env["event.flow"].create(
+            {
+                "event_id": cls.event.id,
+                "code": "main",
+                "name": "Main",
+                "step_ids": [
+                    (0, 0, {"sequence": 1, "code": "personal", "name": "You",
+                            "step_type": "form", "form_id": cls.form.id}),
+                    (0, 0, {"sequence": 2, "code": "pay", "name": "Payment",
+                            "step_type": "payment"}),
+                    (0, 0, {"sequence": 3, "code": "done", "name": "Done",
+                            "step_type": "confirmation"}),
+                ],
+            }
+        )
+        cls.env.flush_all()
+
+    @classmethod
+    def _create_form(cls, code):
+        form = cls.env["form.form"].create({"name": code.title(), "code": code, "title": "You"})
+        page = cls.env["form.page"].create({"form_id": form.id, "code": "p1", "title": "Page"})
+        section = cls.env["form.section"].create(
+            {"page_id": page.id, "code": "s1", "title": "About you"}
+        )
+        cls.env["form.field"].create(
+            [
+                {"section_id": section.id, "sequence": 1, "code": "age",
+                 "field_type": "integer", "label": "Age", "required": True},
+                {"section_id": section.id, "sequence": 2, "code": "passport",
+                 "field_type": "text", "label": "Passport", "condition": "age >= 18"},
+                {"section_id": section.id, "sequence": 3, "code": "guardian",
+                 "field_type": "text", "label": "Guardian", "condition": "age < 18"},
+            ]
+        )
+        return form
+
+    def setUp(self):
+        super().setUp()
+        prs_cache_target._DOWN_UNTIL.clear()
+        if not self.redis.process:
+            self.redis.start()
+        self.redis_client = self.redis.client()
+        self.redis_client.flushall()
+
+    # Helpers ---------------------------------------------------------------------------
+
+    def commit_hooks(self):
+        """What the real commit does after the transaction: run the postcommit hooks."""
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.env.cr.postcommit.run()
+        self.env.invalidate_all()
+
+    def step_key(self, step, target=None):
+        prefix = (target or self.target)._prs_get_prefix()
+        return f"{prefix}:{step.flow_id.event_id.id}:{step.flow_id.id}:{step.id}"
+
+    def program_key(self, event=None, target=None):
+        prefix = (target or self.target)._prs_get_prefix()
+        return f"{prefix}:{(event or self.event).id}"
+
+    def get_json(self, key, client=None):
+        raw = (client or self.redis_client).get(key)
+        return json.loads(raw) if raw is not None else None
+
+    def data_keys(self, client=None):
+        """Keys in Redis, without the versions hash."""
+        return {
+            key
+            for key in (client or self.redis_client).keys("*")
+            if not key.endswith(":meta:versions")
+        }
+
+    def publish(self, flows=None):
+        (flows or self.flow).action_publish()
+        self.commit_hooks()
+
+    def assertValid(self, payload, schema_name):
+        import jsonschema
+
+        schema = load_schema(schema_name)
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+        jsonschema.validate(
+            payload,
+            schema,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        )

@@ -1,0 +1,146 @@
+from odoo.tests import tagged
+
+from .common import PrsCacheCase
+
+
+@tagged("post_install", "-at_install", "prs", "prs_cache_sync")
+class TestPublish(PrsCacheCase):
+    def test_publish_writes_step_and_program_keys(self):
+        """Publishing a flow writes one key per step and the program index, after commit."""
+        self.flow.action_publish()
+        self.env.flush_all()
+        self.assertFalse(self.data_keys(), "nothing is written before the commit")
+        self.commit_hooks()
+        steps = self.flow.step_ids.sorted("sequence")
+        expected = {self.step_key(step) for step in steps} | {self.program_key()}
+        self.assertEqual(self.data_keys(), expected)
+        payload = self.get_json(self.step_key(steps[0]))
+        self.assertEqual(payload["schema"], "prs.step/1")
+        self.assertEqual(payload["program"], {"id": self.event.id, "code": "RET_CACHE",
+                                              "name": "Retreat"})
+        self.assertEqual(payload["flow"]["code"], "main")
+        self.assertEqual(payload["step"]["code"], "personal")
+        self.assertEqual(payload["form"]["code"], "personal")
+        self.assertEqual(payload["form"]["version"], 1)
+        self.assertEqual(payload["form"]["checksum"], self.form.current_version_id.checksum)
+        self.assertIsNone(self.get_json(self.step_key(steps[1]))["form"])
+
+    def test_payloads_match_schemas(self):
+        """Every step payload and the program index validate against their JSON Schema."""
+        self.publish()
+        for step in self.flow.step_ids:
+            self.assertValid(self.get_json(self.step_key(step)), "prs.step.1.json")
+        index = self.get_json(self.program_key())
+        self.assertValid(index, "prs.program.1.json")
+        self.assertEqual(
+            [step["key"] for step in index["flows"][0]["steps"]],
+            [self.step_key(step) for step in self.flow.step_ids.sorted("sequence")],
+        )
+
+    def test_schema_rejects_a_broken_payload(self):
+        """The step schema is strict enough to catch a payload without a form member."""
+        self.publish()
+        payload = self.get_json(self.step_key(self.flow.step_ids[0]))
+        del payload["form"]
+        with self.assertRaises(Exception):  # jsonschema.ValidationError
+            self.assertValid(payload, "prs.step.1.json")
+
+    def test_new_form_version_rewrites_step_keys(self):
+        """Publishing a new version of a form used by a published flow rewrites its step."""
+        self.publish()
+        step = self.flow.step_ids.filtered(lambda s: s.code == "personal")
+        self.form.action_new_version()
+        self.form.page_ids.section_ids.field_ids.filtered(lambda f: f.code == "age").label = (
+            "Your age"
+        )
+        self.form.action_publish()
+        self.assertEqual(self.get_json(self.step_key(step))["form"]["version"], 1)
+        self.commit_hooks()
+        payload = self.get_json(self.step_key(step))
+        self.assertEqual(payload["form"]["version"], 2)
+        labels = [f["label"] for f in payload["form"]["pages"][0]["sections"][0]["fields"]]
+        self.assertIn("Your age", labels)
+
+    def test_unpublish_deletes_keys(self):
+        """Unpublishing a flow deletes its step keys and the program index."""
+        self.publish()
+        self.flow.action_unpublish()
+        self.commit_hooks()
+        self.assertEqual(self.data_keys(), set())
+
+    def test_archive_deletes_keys(self):
+        """Archiving a published flow deletes its keys."""
+        self.publish()
+        self.flow.action_archive()
+        self.commit_hooks()
+        self.assertEqual(self.data_keys(), set())
+
+    def test_unpublish_keeps_other_flows(self):
+        """Unpublishing one flow keeps the other flow's keys and rewrites the index."""
+        other = self.flow.copy({"code": "quick", "name": "Quick"})
+        self.publish(self.flow | other)
+        self.flow.action_unpublish()
+        self.commit_hooks()
+        expected = {self.step_key(step) for step in other.step_ids} | {self.program_key()}
+        self.assertEqual(self.data_keys(), expected)
+        index = self.get_json(self.program_key())
+        self.assertEqual([flow["code"] for flow in index["flows"]], ["quick"])
+
+    def test_rollback_leaves_redis_untouched(self):
+        """A publish rolled back never reaches Redis, even if the hooks run afterwards."""
+
+        class Boom(Exception):
+            pass
+
+        with self.assertRaises(Boom), self.env.cr.savepoint():
+            self.flow.action_publish()
+            self.env.flush_all()
+            raise Boom
+        self.commit_hooks()
+        self.assertEqual(self.redis_client.keys("*"), [])
+        self.assertFalse(self.env["prs.cache.outbox"].search([("target_id", "=", self.target.id)]))
+
+    def test_two_targets_both_receive(self):
+        """Each active target receives the keys, under its own prefix."""
+        from .common import RedisServer
+
+        second = RedisServer().start()
+        self.addCleanup(second.stop)
+        target2 = self.env["prs.cache.target"].create(
+            {"name": "Region 2", "url": second.url, "key_prefix": "prs:r2"}
+        )
+        self.publish()
+        self.assertIn(self.program_key(), self.data_keys())
+        keys2 = self.data_keys(second.client())
+        self.assertIn(self.program_key(target=target2), keys2)
+        self.assertEqual(len(keys2), len(self.flow.step_ids) + 1)
+
+    def test_event_rename_rewrites_index(self):
+        """Renaming a program with published flows rewrites its payloads."""
+        self.publish()
+        self.event.name = "Autumn Retreat"
+        self.commit_hooks()
+        self.assertEqual(self.get_json(self.program_key())["program"]["name"], "Autumn Retreat")
+
+    def test_master_written_as_list(self):
+        """A master is written as a Redis list of JSON items, in display order."""
+        master = self.env["prs.master"].create(
+            {
+                "name": "Diets",
+                "code": "diet_cache",
+                "item_ids": [
+                    (0, 0, {"sequence": 2, "value": "veg", "label": "Vegetarian"}),
+                    (0, 0, {"sequence": 1, "value": "any", "label": "Anything"}),
+                ],
+            }
+        )
+        self.commit_hooks()
+        key = f"{self.target._prs_get_prefix()}:master:{master.code}"
+        self.assertEqual(self.redis_client.type(key), "list")
+        items = [__import__("json").loads(item) for item in self.redis_client.lrange(key, 0, -1)]
+        self.assertEqual([item["value"] for item in items], ["any", "veg"])
+        for item in items:
+            self.assertValid(item, "prs.master.1.json")
+        master.active = False
+        self.commit_hooks()
+        self.assertFalse(self.redis_client.exists(key))

@@ -1,0 +1,2 @@
+from . import payloads
+from . import settings

@@ -1,0 +1,2 @@
+from . import prs_cache_verify
+from . import prs_cache_verify_line
