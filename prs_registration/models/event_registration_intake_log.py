@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.http import request
 
+from ..tools import caller
+
 MAX_INT = 2**31 - 1
 
 
@@ -54,7 +56,10 @@ class EventRegistration(models.Model):
             "flow_id": _as_id(payload.get("flow_id")),
             "step_id": _as_id(payload.get("step_id")),
             "registration_id": _as_id(payload.get("registration_id")),
-            "remote_addr": request.httprequest.remote_addr if request else False,
+            "remote_addr": (
+                request.httprequest.remote_addr if request else caller.get_remote_addr()
+            )
+            or False,
         }
         if failure is not None:
             code = "access_denied" if isinstance(failure, AccessError) else "server_error"
