@@ -2,3 +2,4 @@ from . import serializer
 from . import form_checks
 from . import tree_diff
 from . import expression
+from . import validation
