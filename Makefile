@@ -15,3 +15,7 @@ lint:
 
 format:
 	bash scripts/format.sh
+
+.PHONY: bench
+bench:
+	bash bench/run.sh
