@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+
+
+class EventEvent(models.Model):
+    _inherit = "event.event"
+
+    prs_registration_count = fields.Integer(
+        string="PRS Registrations", compute="_compute_prs_registration_count"
+    )
+
+    def _compute_prs_registration_count(self):
+        # sudo: a count per program for the smart button; record rules still apply
+        # when the coordinator opens the list.
+        groups = (
+            self.env["event.registration"]
+            .sudo()
+            ._read_group(
+                [("event_id", "in", self.ids), ("prs_is_test", "=", False)],
+                ["event_id"],
+                ["__count"],
+            )
+        )
+        counts = {program.id: count for program, count in groups}
+        for program in self:
+            program.prs_registration_count = counts.get(program.id, 0)
+
+    @api.depends("registration_ids.prs_is_test")
+    def _compute_seats(self):
+        """Test registrations never take a seat."""
+        res = super()._compute_seats()
+        # sudo: seats count every registration of the program, also those a
+        # coordinator's record rules hide; only counts are read.
+        groups = (
+            self.env["event.registration"]
+            .sudo()
+            ._read_group(
+                [
+                    ("event_id", "in", self.ids),
+                    ("prs_is_test", "=", True),
+                    ("state", "in", ("open", "done")),
+                ],
+                ["event_id", "state"],
+                ["__count"],
+            )
+        )
+        for program, state, count in groups:
+            program = self.browse(program.id)
+            if state == "open":
+                program.seats_reserved -= count
+            else:
+                program.seats_used -= count
+            if program.seats_max > 0:
+                program.seats_available += count
+            program.seats_taken -= count
+        return res
+
+    def _prs_promote_waitlist(self):
+        """Confirm the oldest waitlisted registrations while seats are free."""
+        registrations = self.env["event.registration"]
+        for program in self:
+            waitlisted = registrations.search(
+                [
+                    ("event_id", "=", program.id),
+                    ("prs_state", "=", "waitlisted"),
+                    ("prs_is_test", "=", False),
+                ],
+                order="prs_state_changed_at asc, id asc",
+            )
+            counts = registrations._prs_count_by_state(program, {"confirmed", "waitlisted"})
+            seats, __ = registrations._prs_capacity_left(program, counts)
+            promote = waitlisted if seats is None else waitlisted[: max(seats, 0)]
+            promote.action_prs_confirm()
+
+    def action_prs_view_registrations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prs_registration.event_registration_prs_action"
+        )
+        action["domain"] = [("event_id", "=", self.id)]
+        action["context"] = {"default_event_id": self.id, "search_default_filter_not_test": 1}
+        return action

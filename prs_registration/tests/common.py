@@ -1,0 +1,329 @@
+import base64
+import os
+import uuid
+from datetime import timedelta
+from unittest.mock import patch
+
+from cryptography.fernet import Fernet
+
+from odoo import fields
+from odoo.tests import TransactionCase, new_test_user
+
+TEST_KEY = Fernet.generate_key().decode()
+
+
+def tree_field(code, field_type="text", **values):
+    """One field node of a form tree, with every contract key (TEAM.md)."""
+    node = {
+        "code": code,
+        "type": field_type,
+        "label": values.pop("label", code.replace("_", " ").title()),
+        "help": None,
+        "placeholder": None,
+        "required": False,
+        "required_if": None,
+        "condition": None,
+        "default": None,
+        "validation": {},
+        "choices": [],
+        "master": None,
+        "transform": None,
+        "maps_to": None,
+        "sensitive": False,
+        "consent_text": None,
+        "content": None,
+    }
+    node.update(values)
+    return node
+
+
+def tree(form, pages, version=1):
+    """A form tree: ``pages`` is ``[(code, title, condition, [(code, title, [fields])])]``."""
+    return {
+        "id": form.id,
+        "code": form.code,
+        "title": form.name,
+        "version": version,
+        "checksum": f"test-{form.code}-{version}",
+        "rules": [],
+        "pages": [
+            {
+                "code": page_code,
+                "title": page_title,
+                "help": None,
+                "condition": condition,
+                "sections": [
+                    {
+                        "code": section_code,
+                        "title": section_title,
+                        "help": None,
+                        "condition": None,
+                        "rules": [],
+                        "fields": section_fields,
+                    }
+                    for section_code, section_title, section_fields in sections
+                ],
+            }
+            for page_code, page_title, condition, sections in pages
+        ],
+    }
+
+
+PERSONAL_FIELDS = [
+    tree_field("first_name", required=True, maps_to="first_name", label="First name"),
+    tree_field("last_name", required=True, maps_to="last_name", label="Last name"),
+    tree_field("email", "email", required=True, maps_to="email", label="Email"),
+    tree_field("age", "integer", required=True, validation={"min_value": 0, "max_value": 120}),
+    tree_field(
+        "country",
+        "select",
+        required=True,
+        label="Country",
+        choices=[{"value": "IN", "label": "India"}, {"value": "FR", "label": "France"}],
+    ),
+    tree_field("passport_no", label="Passport number", condition='country == "IN"'),
+    tree_field("national_id", label="National ID", sensitive=True),
+    tree_field("source", "hidden", label="Source"),
+    tree_field(
+        "document",
+        "file",
+        label="Document",
+        validation={"file_types": [".pdf", "application/pdf"], "max_file_size": 4096},
+    ),
+]
+EXTRA_FIELDS = [
+    tree_field(
+        "interests",
+        "checkboxes",
+        label="Interests",
+        choices=[{"value": "yoga", "label": "Yoga"}, {"value": "hike", "label": "Hiking"}],
+    ),
+]
+
+
+class PrsFixtureMixin:
+    """Builders of forms, versions, programs and flows shared by the test classes.
+
+    Flow ``standard``: ``personal`` (form, always) -> ``health`` (form, shown when
+    ``personal.age >= 60``) -> ``terms`` (form). Forms are published by creating their
+    ``form.form.version`` directly with a tree.
+    """
+
+    @classmethod
+    def _setup_prs_forms(cls, prefix):
+        cls.startClassPatcher(patch.dict(os.environ, {"PRS_ENCRYPTION_KEY": TEST_KEY}))
+        cls.form_personal = cls._create_form(f"{prefix}_personal", "Personal")
+        cls.version_personal = cls._publish(
+            cls.form_personal,
+            [
+                ("about", "About you", None, [("identity", "Identity", PERSONAL_FIELDS)]),
+                ("extras", "Extras", None, [("more", "More", EXTRA_FIELDS)]),
+            ],
+        )
+        cls.form_health = cls._create_form(f"{prefix}_health", "Health")
+        cls.version_health = cls._publish(
+            cls.form_health,
+            [("health", "Health", None, [("main", "Main", [tree_field("allergies", "textarea")])])],
+        )
+        cls.form_terms = cls._create_form(f"{prefix}_terms", "Terms")
+        cls.version_terms = cls._publish(
+            cls.form_terms,
+            [
+                (
+                    "terms",
+                    "Terms",
+                    None,
+                    [("main", "Main", [tree_field("accept", "consent", required=True)])],
+                )
+            ],
+        )
+
+    # ------------------------------------------------------------------
+    # Builders
+    # ------------------------------------------------------------------
+
+    @classmethod
+    def _create_form(cls, code, name):
+        return cls.env["form.form"].create({"name": name, "code": code})
+
+    @classmethod
+    def _publish(cls, form, pages):
+        """Create the next version of ``form`` with a tree of ``pages``; make it current."""
+        number = (max(form.version_ids.mapped("version")) if form.version_ids else 0) + 1
+        version = cls.env["form.form.version"].create(
+            {"form_id": form.id, "version": number, "tree": tree(form, pages, number)}
+        )
+        form.write({"state": "published", "current_version_id": version.id})
+        return version
+
+    @classmethod
+    def _create_program(cls, code, coordinators=None, **values):
+        now = fields.Datetime.now()
+        return cls.env["event.event"].create(
+            {
+                "name": f"Program {code}",
+                "prs_code": code,
+                "date_begin": now + timedelta(days=60),
+                "date_end": now + timedelta(days=65),
+                "prs_registration_opens_at": now - timedelta(days=1),
+                "prs_registration_closes_at": now + timedelta(days=30),
+                "prs_coordinator_ids": [(6, 0, coordinators.ids if coordinators else [])],
+                **values,
+            }
+        )
+
+    @classmethod
+    def _create_flow(cls, program, code="standard"):
+        """Create the flow, then mark it published (the publish checks are prs_event_flow's)."""
+        flow = cls.env["event.flow"].create(
+            {
+                "event_id": program.id,
+                "code": code,
+                "name": "Standard",
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "code": "personal",
+                            "name": "Personal",
+                            "sequence": 10,
+                            "form_id": cls.form_personal.id,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "code": "health",
+                            "name": "Health",
+                            "sequence": 20,
+                            "form_id": cls.form_health.id,
+                            "condition": "personal.age >= 60",
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "code": "terms",
+                            "name": "Terms",
+                            "sequence": 30,
+                            "form_id": cls.form_terms.id,
+                        },
+                    ),
+                ],
+            }
+        )
+        flow.write({"state": "published"})
+        return flow
+
+    # ------------------------------------------------------------------
+    # Payloads
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def personal_answers(**overrides):
+        answers = {
+            "first_name": "Asha",
+            "last_name": "Rao",
+            "email": "asha@example.com",
+            "age": 34,
+            "country": "IN",
+            "passport_no": "P1234567",
+            "national_id": "NID-998877",
+            "interests": ["yoga"],
+        }
+        answers.update(overrides)
+        return {key: value for key, value in answers.items() if value is not None}
+
+    @staticmethod
+    def pdf_answer(content=b"%PDF-1.4 test"):
+        return {
+            "name": "id.pdf",
+            "mimetype": "application/pdf",
+            "data": base64.b64encode(content).decode(),
+        }
+
+    def payload(self, step=None, answers=None, registration=None, flow=None, **values):
+        step = step or self.step_personal
+        flow = flow or step.flow_id
+        version = step.form_id.current_version_id.version if step.form_id else 0
+        payload = {
+            "submission_id": values.pop("submission_id", None) or str(uuid.uuid4()),
+            "program_id": flow.event_id.id,
+            "flow_id": flow.id,
+            "step_id": step.id,
+            "form_version": version,
+            "answers": self.personal_answers() if answers is None else answers,
+        }
+        if registration:
+            payload["registration_id"] = (
+                registration if isinstance(registration, int) else registration.id
+            )
+        payload.update(values)
+        return payload
+
+    def submit(self, payload, user=None):
+        return self.Registration.with_user(user or self.api_user).prs_submit(payload)
+
+    def assertIntakeError(self, result, code, field=None):
+        self.assertFalse(result["ok"], result)
+        codes = [(error["code"], error["field"]) for error in result["errors"]]
+        if field is None:
+            self.assertIn(code, [c for c, __ in codes], result)
+        else:
+            self.assertIn((code, field), codes, result)
+
+    def register(self, user=None, test=False, **answers):
+        """Run a registration through personal and terms; return it (submitted)."""
+        extra = {"test": True} if test else {}
+        first = self.submit(self.payload(answers=self.personal_answers(**answers), **extra), user)
+        self.assertTrue(first["ok"], first)
+        registration = self.Registration.browse(first["registration_id"])
+        if registration.next_step_id == self.step_health:
+            result = self.submit(
+                self.payload(self.step_health, {"allergies": "none"}, registration), user
+            )
+            self.assertTrue(result["ok"], result)
+        result = self.submit(self.payload(self.step_terms, {"accept": True}, registration), user)
+        self.assertTrue(result["ok"], result)
+        return registration
+
+
+class PrsRegistrationCase(PrsFixtureMixin, TransactionCase):
+    """A program (open now) with a published three-step flow and the users around it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_prs_forms("reg")
+        cls.api_user = new_test_user(
+            cls.env, login="prs_reg_api", groups="prs_form_builder.group_prs_api"
+        )
+        cls.coordinator = new_test_user(
+            cls.env,
+            login="prs_reg_crd",
+            groups="prs_form_builder.group_prs_coordinator",
+            email="crd@example.com",
+        )
+        cls.other_coordinator = new_test_user(
+            cls.env, login="prs_reg_crd2", groups="prs_form_builder.group_prs_coordinator"
+        )
+        cls.revealer = new_test_user(
+            cls.env, login="prs_reg_rev", groups="prs_registration.group_prs_reveal"
+        )
+        cls.configurator = new_test_user(
+            cls.env, login="prs_reg_cfg", groups="prs_form_builder.group_prs_configurator"
+        )
+        cls.administrator = new_test_user(
+            cls.env, login="prs_reg_adm", groups="prs_form_builder.group_prs_administrator"
+        )
+        cls.internal_user = new_test_user(cls.env, login="prs_reg_int", groups="base.group_user")
+
+        cls.program = cls._create_program("REG-1", coordinators=cls.coordinator | cls.revealer)
+        cls.other_program = cls._create_program("REG-2", coordinators=cls.other_coordinator)
+        cls.flow = cls._create_flow(cls.program)
+        cls.other_flow = cls._create_flow(cls.other_program)
+        cls.step_personal, cls.step_health, cls.step_terms = cls.flow.step_ids.sorted("sequence")
+        cls.Registration = cls.env["event.registration"]

@@ -1,0 +1,274 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import PrsRegistrationCase, tree_field
+
+
+@tagged("post_install", "-at_install", "prs", "prs_intake")
+class TestIntake(PrsRegistrationCase):
+    def test_first_step_creates_registration(self):
+        """The first step creates an in-progress registration and names the next step."""
+        result = self.submit(self.payload())
+        self.assertTrue(result["ok"], result)
+        registration = self.Registration.browse(result["registration_id"])
+        # age 34: the health step is skipped, terms comes next
+        self.assertEqual(result["next_step_id"], self.step_terms.id)
+        self.assertEqual(registration.prs_state, "in_progress")
+        self.assertEqual(registration.state, "draft")
+        self.assertEqual(registration.current_step_id, self.step_personal)
+        self.assertEqual(registration.step_versions, {"personal": 1})
+        self.assertEqual(registration.answers["personal"]["first_name"], "Asha")
+        self.assertEqual(set(result), {"ok", "registration_id", "next_step_id"})
+
+    def test_static_columns_from_mapped_fields(self):
+        """Fields mapped to static columns fill them; the name joins first and last."""
+        registration = self.Registration.browse(self.submit(self.payload())["registration_id"])
+        self.assertEqual(registration.email, "asha@example.com")
+        self.assertEqual(registration.prs_first_name, "Asha")
+        self.assertEqual(registration.prs_last_name, "Rao")
+        self.assertEqual(registration.name, "Asha Rao")
+
+    def test_last_step_submits(self):
+        """Answering the last visible step submits the registration (next_step_id false)."""
+        first = self.submit(self.payload())
+        result = self.submit(
+            self.payload(self.step_terms, {"accept": True}, first["registration_id"])
+        )
+        self.assertEqual(
+            result, {"ok": True, "registration_id": first["registration_id"], "next_step_id": False}
+        )
+        registration = self.Registration.browse(first["registration_id"])
+        self.assertEqual(registration.prs_state, "submitted")
+        self.assertTrue(registration.prs_submitted_at)
+        self.assertEqual(registration.step_versions, {"personal": 1, "terms": 1})
+
+    def test_skip_condition_shows_step(self):
+        """A step whose skip condition becomes true is the next step."""
+        result = self.submit(self.payload(answers=self.personal_answers(age=70)))
+        self.assertEqual(result["next_step_id"], self.step_health.id)
+
+    def test_step_order_refused(self):
+        """A visible step that is not the next one is refused with step_order."""
+        result = self.submit(self.payload(self.step_terms, {"accept": True}))
+        self.assertIntakeError(result, "step_order")
+        first = self.submit(self.payload(answers=self.personal_answers(age=70)))
+        result = self.submit(
+            self.payload(self.step_terms, {"accept": True}, first["registration_id"])
+        )
+        self.assertIntakeError(result, "step_order")
+
+    def test_step_skipped_refused(self):
+        """A step hidden by its skip condition is refused with step_skipped."""
+        first = self.submit(self.payload())
+        result = self.submit(
+            self.payload(self.step_health, {"allergies": "x"}, first["registration_id"])
+        )
+        self.assertIntakeError(result, "step_skipped")
+
+    def test_validation_errors(self):
+        """Each validation rule answers its own error code and field."""
+        cases = [
+            ({"first_name": None}, "required", "first_name"),
+            ({"age": "old"}, "type", "age"),
+            ({"age": 200}, "max_value", "age"),
+            ({"age": -1}, "min_value", "age"),
+            ({"country": "XX"}, "choice", "country"),
+            ({"interests": ["ski"]}, "choice", "interests"),
+            ({"nickname": "A"}, "unknown_field", "nickname"),
+        ]
+        for overrides, code, field in cases:
+            with self.subTest(code=code, field=field):
+                answers = self.personal_answers(**{k: v for k, v in overrides.items() if v})
+                for key, value in overrides.items():
+                    if value is None:
+                        answers.pop(key, None)
+                result = self.submit(self.payload(answers=answers))
+                self.assertIntakeError(result, code, field)
+
+    def test_file_type_refused(self):
+        """A file of a type the field does not allow is refused with file_type."""
+        document = dict(self.pdf_answer(), name="virus.exe", mimetype="application/x-msdownload")
+        result = self.submit(self.payload(answers=self.personal_answers(document=document)))
+        self.assertIntakeError(result, "file_type", "document")
+
+    def test_hidden_field_value_dropped(self):
+        """A value for a field hidden by its condition is dropped, never stored."""
+        result = self.submit(self.payload(answers=self.personal_answers(country="FR")))
+        self.assertTrue(result["ok"], result)
+        registration = self.Registration.browse(result["registration_id"])
+        self.assertNotIn("passport_no", registration.answers["personal"])
+
+    def test_file_stored_as_attachment(self):
+        """A file answer becomes an attachment; the answer keeps a reference, not bytes."""
+        result = self.submit(
+            self.payload(answers=self.personal_answers(document=self.pdf_answer()))
+        )
+        self.assertTrue(result["ok"], result)
+        registration = self.Registration.browse(result["registration_id"])
+        reference = registration.answers["personal"]["document"]
+        self.assertEqual(set(reference), {"attachment_id", "name", "mimetype", "size"})
+        attachment = self.env["ir.attachment"].browse(reference["attachment_id"])
+        self.assertEqual(attachment.res_model, "event.registration")
+        self.assertEqual(attachment.res_id, registration.id)
+        self.assertEqual(attachment.raw, b"%PDF-1.4 test")
+        self.assertEqual(reference["size"], len(b"%PDF-1.4 test"))
+
+    def test_malformed_payloads(self):
+        """Malformed payloads get structured errors, never an exception."""
+        good = self.payload()
+        cases = [
+            "not a dict",
+            ["a", "list"],
+            {k: v for k, v in good.items() if k != "step_id"},
+            dict(good, program_id="1"),
+            dict(good, form_version=True),
+            dict(good, answers=["x"]),
+            dict(good, submission_id=""),
+            dict(good, registration_id="7"),
+            dict(good, unexpected=1),
+        ]
+        for payload in cases:
+            with self.subTest(payload=payload):
+                self.assertIntakeError(self.submit(payload), "malformed")
+
+    def test_payload_too_large(self):
+        """A payload over the size bound is refused with payload_too_large."""
+        answers = self.personal_answers(first_name="x" * (300 * 1024))
+        self.assertIntakeError(self.submit(self.payload(answers=answers)), "payload_too_large")
+
+    def test_unknown_ids(self):
+        """Unknown program, flow, step or registration are named errors."""
+        self.assertIntakeError(self.submit(self.payload(program_id=999999)), "unknown_program")
+        self.assertIntakeError(
+            self.submit(self.payload(flow_id=self.other_flow.id)), "unknown_flow"
+        )
+        other_step = self.other_flow.step_ids[0]
+        self.assertIntakeError(self.submit(self.payload(step_id=other_step.id)), "unknown_step")
+        self.assertIntakeError(
+            self.submit(self.payload(self.step_terms, {"accept": True}, 999999)),
+            "unknown_registration",
+        )
+
+    def test_unknown_version(self):
+        """A version number the form never had is refused with unknown_version."""
+        self.assertIntakeError(self.submit(self.payload(form_version=99)), "unknown_version")
+
+    def test_retired_version(self):
+        """An older version is accepted during the grace period, refused after it."""
+        form = self.form_personal
+        newer = self._publish(
+            form, [("about", "About", None, [("identity", "Identity", [tree_field("first_name")])])]
+        )
+        self.assertEqual(form.current_version_id, newer)
+        result = self.submit(self.payload(form_version=1))
+        self.assertTrue(result["ok"], result)
+        newer.sudo().write({"published_at": fields.Datetime.now() - timedelta(days=1)})
+        self.assertIntakeError(self.submit(self.payload(form_version=1)), "unknown_version")
+
+    def test_unpublished_flow(self):
+        """A flow that is not published takes no submission."""
+        self.flow.sudo().write({"state": "draft"})
+        self.assertIntakeError(self.submit(self.payload()), "not_published")
+
+    def test_closed_window(self):
+        """Outside the registration window the program is closed."""
+        self.program.write(
+            {
+                "prs_registration_opens_at": fields.Datetime.now() + timedelta(days=1),
+                "prs_registration_closes_at": fields.Datetime.now() + timedelta(days=2),
+            }
+        )
+        self.assertIntakeError(self.submit(self.payload()), "closed")
+
+    def test_full_program(self):
+        """A full program without waitlist refuses new registrations; tests pass."""
+        self.program.write({"seats_limited": True, "seats_max": 1})
+        self.register().action_prs_confirm()
+        self.assertIntakeError(self.submit(self.payload()), "full")
+        self.assertTrue(self.submit(self.payload(test=True))["ok"])
+        self.program.write({"prs_waitlist_allowed": True})
+        self.assertTrue(self.submit(self.payload())["ok"])
+
+    def test_replay_returns_first_result(self):
+        """The same submission id twice returns the first result and writes nothing."""
+        payload = self.payload()
+        first = self.submit(payload)
+        count = self.Registration.search_count([])
+        submissions = self.env["event.registration.submission"].search_count([])
+        again = self.submit(dict(payload))
+        self.assertEqual(first, again)
+        self.assertEqual(self.Registration.search_count([]), count)
+        self.assertEqual(self.env["event.registration.submission"].search_count([]), submissions)
+
+    def test_duplicate_submission_other_body(self):
+        """The same submission id with another body is refused."""
+        payload = self.payload()
+        self.assertTrue(self.submit(payload)["ok"])
+        other = dict(payload, answers=self.personal_answers(first_name="Other"))
+        self.assertIntakeError(self.submit(other), "duplicate_submission")
+
+    def test_failure_writes_nothing(self):
+        """When storing fails halfway, the registration and attachments roll back."""
+        count = self.Registration.search_count([])
+        attachments = self.env["ir.attachment"].search_count([])
+        with patch.object(
+            type(self.Registration), "_prs_static_values", side_effect=RuntimeError("boom")
+        ):
+            result = self.submit(
+                self.payload(answers=self.personal_answers(document=self.pdf_answer()))
+            )
+        self.assertIntakeError(result, "internal_error")
+        self.assertEqual(self.Registration.search_count([]), count)
+        self.assertEqual(self.env["ir.attachment"].search_count([]), attachments)
+
+    def test_registration_closed_for_answers(self):
+        """A submitted registration takes no more step answers."""
+        registration = self.register()
+        result = self.submit(self.payload(self.step_terms, {"accept": True}, registration))
+        self.assertIntakeError(result, "registration_closed")
+
+    def test_sensitive_answer_encrypted_at_rest(self):
+        """The database row of a sensitive answer holds no plaintext."""
+        result = self.submit(self.payload())
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT answers::text FROM event_registration WHERE id = %s",
+            [result["registration_id"]],
+        )
+        raw = self.env.cr.fetchone()[0]
+        self.assertNotIn("NID-998877", raw)
+        self.assertIn("$enc", raw)
+        registration = self.Registration.browse(result["registration_id"])
+        self.assertEqual(registration._prs_plain_answers()["personal"]["national_id"], "NID-998877")
+
+    def test_missing_key_is_clear_error(self):
+        """Without an encryption key a sensitive answer is refused with a clear message."""
+        with patch.dict("os.environ", {"PRS_ENCRYPTION_KEY": ""}):
+            result = self.submit(self.payload())
+        self.assertIntakeError(result, "invalid")
+        self.assertIn("encryption_key", result["errors"][0]["message"])
+
+    def test_api_user_reads_nothing_else(self):
+        """The integration user can submit but not read or write other records."""
+        registration = self.register()
+        api_env = self.env(user=self.api_user)
+        with self.assertRaises(AccessError):
+            api_env["event.registration"].browse(registration.id).read(["name"])
+        with self.assertRaises(AccessError):
+            api_env["event.registration"].search([])
+        with self.assertRaises(AccessError):
+            api_env["event.event"].browse(self.program.id).read(["name"])
+        with self.assertRaises(AccessError):
+            api_env["res.partner"].search([])
+        with self.assertRaises(AccessError):
+            api_env["event.registration"].browse(registration.id).write({"name": "x"})
+
+    def test_other_users_cannot_submit(self):
+        """Users outside the API group are refused with an AccessError."""
+        for user in (self.internal_user, self.coordinator, self.administrator):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.submit(self.payload(), user=user)

@@ -1,0 +1,167 @@
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import PrsRegistrationCase
+
+
+@tagged("post_install", "-at_install", "prs", "prs_lifecycle")
+class TestLifecycle(PrsRegistrationCase):
+    def _mails(self, registration, template_xmlid):
+        template = self.env.ref(template_xmlid)
+        subject = template._render_field("subject", registration.ids)[registration.id]
+        return self.env["mail.mail"].search(
+            [("subject", "=", subject), ("email_to", "=", registration.email)]
+        )
+
+    def test_confirm_under_capacity(self):
+        """Confirming with free seats confirms and opens Odoo's attendee state."""
+        registration = self.register()
+        registration.with_user(self.coordinator).action_prs_confirm()
+        self.assertEqual(registration.prs_state, "confirmed")
+        self.assertEqual(registration.state, "open")
+
+    def test_confirm_beyond_capacity_waitlists(self):
+        """Beyond capacity, confirming puts the registration on the waitlist when allowed."""
+        self.program.write({"seats_limited": True, "seats_max": 1, "prs_waitlist_allowed": True})
+        first, second = self.register(), self.register(first_name="Ben")
+        (first | second).with_user(self.coordinator).action_prs_confirm()
+        self.assertEqual(first.prs_state, "confirmed")
+        self.assertEqual(second.prs_state, "waitlisted")
+        self.assertEqual(second.state, "draft")
+
+    def test_confirm_beyond_capacity_without_waitlist_fails(self):
+        """Beyond capacity without a waitlist, confirming is refused and nothing moves."""
+        self.program.write({"seats_limited": True, "seats_max": 1})
+        first, second = self.register(), self.register(first_name="Ben")
+        with self.assertRaises(UserError):
+            (first | second).with_user(self.coordinator).action_prs_confirm()
+
+    def test_waitlist_maximum(self):
+        """The waitlist takes no more than its maximum."""
+        self.program.write(
+            {
+                "seats_limited": True,
+                "seats_max": 1,
+                "prs_waitlist_allowed": True,
+                "prs_waitlist_max": 1,
+            }
+        )
+        registrations = self.register() | self.register(first_name="B")
+        third = self.register(first_name="C")
+        registrations.action_prs_confirm()
+        self.assertEqual(registrations.mapped("prs_state"), ["confirmed", "waitlisted"])
+        with self.assertRaises(UserError):
+            third.action_prs_confirm()
+        with self.assertRaises(UserError):
+            third.action_prs_waitlist()
+
+    def test_cancel_promotes_oldest_waitlisted(self):
+        """Cancelling a confirmed registration confirms the oldest waitlisted one."""
+        self.program.write({"seats_limited": True, "seats_max": 1, "prs_waitlist_allowed": True})
+        first = self.register()
+        first.action_prs_confirm()
+        second = self.register(first_name="B")
+        second.action_prs_confirm()
+        third = self.register(first_name="C")
+        third.action_prs_confirm()
+        self.assertEqual((second | third).mapped("prs_state"), ["waitlisted", "waitlisted"])
+        first.with_user(self.coordinator).action_prs_cancel()
+        self.assertEqual(first.prs_state, "cancelled")
+        self.assertEqual(first.state, "cancel")
+        self.assertEqual(second.prs_state, "confirmed")
+        self.assertEqual(third.prs_state, "waitlisted")
+
+    def test_test_registrations_do_not_count(self):
+        """Test registrations take no seat: a real one is still confirmed."""
+        self.program.write({"seats_limited": True, "seats_max": 1})
+        test_registration = self.register(test=True)
+        self.assertTrue(test_registration.prs_is_test)
+        test_registration.action_prs_confirm()
+        real = self.register(first_name="Real")
+        real.action_prs_confirm()
+        self.assertEqual(real.prs_state, "confirmed")
+        self.assertEqual(self.program.seats_taken, 1)
+
+    def test_state_mails(self):
+        """Each state change sends its template to the participant."""
+        self.program.write({"seats_limited": True, "seats_max": 1, "prs_waitlist_allowed": True})
+        confirmed, waitlisted, rejected = (
+            self.register(),
+            self.register(first_name="W", email="w@example.com"),
+            self.register(first_name="R", email="r@example.com"),
+        )
+        confirmed.action_prs_confirm()
+        waitlisted.action_prs_confirm()
+        rejected.action_prs_reject()
+        for registration, xmlid in [
+            (confirmed, "prs_registration.mail_template_registration_confirmed"),
+            (waitlisted, "prs_registration.mail_template_registration_waitlisted"),
+            (rejected, "prs_registration.mail_template_registration_rejected"),
+        ]:
+            with self.subTest(state=registration.prs_state):
+                self.assertEqual(len(self._mails(registration, xmlid)), 1)
+        self.assertFalse(
+            self._mails(rejected, "prs_registration.mail_template_registration_confirmed")
+        )
+
+    def test_state_change_tracked(self):
+        """The state change is tracked in the chatter with its author."""
+        registration = self.register()
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        registration.with_user(self.coordinator).action_prs_confirm()
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracking = self.env["mail.tracking.value"].search(
+            [
+                ("mail_message_id", "in", registration.message_ids.ids),
+                ("field_id.name", "=", "prs_state"),
+            ]
+        )
+        self.assertTrue(tracking)
+        self.assertIn(self.coordinator.partner_id, tracking.mail_message_id.author_id)
+
+    def test_request_changes_reopens_steps(self):
+        """Requesting changes reopens chosen steps; intake accepts them, then submits."""
+        registration = self.register()
+        action = registration.with_user(self.coordinator).action_prs_request_changes()
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.coordinator)
+            .with_context(**action["context"])
+        )
+        wizard_form.step_ids.add(self.step_personal)
+        wizard_form.message = "Please fix your passport number."
+        wizard_form.save().action_apply()
+        self.assertEqual(registration.prs_state, "changes_requested")
+        self.assertEqual(registration.reopened_step_ids, self.step_personal)
+        self.assertEqual(
+            len(
+                self._mails(
+                    registration, "prs_registration.mail_template_registration_changes_requested"
+                )
+            ),
+            1,
+        )
+        refused = self.submit(self.payload(self.step_terms, {"accept": True}, registration))
+        self.assertIntakeError(refused, "step_order")
+        answers = self.personal_answers(passport_no="P7654321")
+        result = self.submit(self.payload(self.step_personal, answers, registration))
+        self.assertEqual(result["next_step_id"], False)
+        self.assertEqual(registration.prs_state, "submitted")
+        self.assertEqual(registration.answers["personal"]["passport_no"], "P7654321")
+
+    def test_invalid_transition(self):
+        """An in-progress registration cannot be confirmed."""
+        result = self.submit(self.payload())
+        with self.assertRaises(UserError):
+            self.Registration.browse(result["registration_id"]).action_prs_confirm()
+
+    def test_odoo_attendee_features_keep_working(self):
+        """Plain Odoo attendees still work and get a matching PRS state."""
+        attendee = self.Registration.create({"event_id": self.program.id, "name": "Walk-in"})
+        self.assertEqual((attendee.state, attendee.prs_state), ("open", "confirmed"))
+        attendee.action_set_done()
+        self.assertEqual(attendee.prs_state, "confirmed")
+        attendee.action_cancel()
+        self.assertEqual(attendee.prs_state, "cancelled")

@@ -1,0 +1,2 @@
+from . import event_registration_request_changes
+from . import event_registration_export

@@ -1,0 +1,62 @@
+import base64
+import csv
+import io
+
+from odoo import _, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import xlsxwriter
+
+
+class EventRegistrationExport(models.TransientModel):
+    """Export registrations: one row each, static columns then one column per field code."""
+
+    _name = "event.registration.export"
+    _description = "Export Registrations"
+    _order = "id desc"
+
+    registration_ids = fields.Many2many("event.registration", string="Registrations", required=True)
+    file_format = fields.Selection(
+        [("xlsx", "Excel (XLSX)"), ("csv", "CSV")], default="xlsx", required=True
+    )
+    reveal = fields.Boolean(
+        string="Reveal Sensitive Values",
+        help="Needs the reveal right; every exported registration gets a reveal log entry.",
+    )
+    data = fields.Binary(readonly=True, attachment=False)
+    filename = fields.Char(readonly=True)
+
+    def _prs_build(self):
+        self.ensure_one()
+        if not self.registration_ids:
+            raise UserError(_("Choose at least one registration to export."))
+        if self.reveal:
+            if not self.env.user.has_group("prs_registration.group_prs_reveal"):
+                raise AccessError(_("You are not allowed to reveal sensitive answers."))
+            self.registration_ids._prs_log_reveal(_("Export"))
+        header, rows = self.registration_ids._prs_export_table(reveal=self.reveal)
+        stamp = fields.Datetime.now().strftime("%Y%m%d-%H%M%S")
+        if self.file_format == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(header)
+            writer.writerows(rows)
+            return buffer.getvalue().encode("utf-8-sig"), f"registrations-{stamp}.csv"
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        sheet = workbook.add_worksheet(_("Registrations"))
+        bold = workbook.add_format({"bold": True})
+        sheet.write_row(0, 0, header, bold)
+        for index, row in enumerate(rows, start=1):
+            sheet.write_row(index, 0, row)
+        sheet.freeze_panes(1, 0)
+        workbook.close()
+        return buffer.getvalue(), f"registrations-{stamp}.xlsx"
+
+    def action_export(self):
+        content, filename = self._prs_build()
+        self.write({"data": base64.b64encode(content), "filename": filename})
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/data/{filename}?download=true",
+            "target": "self",
+        }

@@ -1,0 +1,29 @@
+from odoo import api, fields, models
+
+
+class EventRegistrationRequestChanges(models.TransientModel):
+    """Reopen chosen steps of registrations and tell the participants why."""
+
+    _name = "event.registration.request.changes"
+    _description = "Request Changes to Registrations"
+    _order = "id desc"
+
+    registration_ids = fields.Many2many("event.registration", string="Registrations", required=True)
+    flow_ids = fields.Many2many("event.flow", compute="_compute_flow_ids")
+    step_ids = fields.Many2many(
+        "event.flow.step",
+        string="Steps to Reopen",
+        required=True,
+        domain="[('flow_id', 'in', flow_ids), ('step_type', '=', 'form')]",
+    )
+    message = fields.Text(required=True, help="Sent to the participant with the request.")
+
+    @api.depends("registration_ids")
+    def _compute_flow_ids(self):
+        for wizard in self:
+            wizard.flow_ids = wizard.registration_ids.flow_id
+
+    def action_apply(self):
+        self.ensure_one()
+        self.registration_ids._prs_request_changes(self.step_ids, self.message)
+        return {"type": "ir.actions.act_window_close"}
