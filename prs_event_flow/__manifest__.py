@@ -16,6 +16,7 @@
         "views/event_flow_views.xml",
         "views/event_flow_step_views.xml",
         "views/event_event_views.xml",
+        "views/event_event_theme_views.xml",
         "views/event_type_views.xml",
         "views/prs_event_flow_menus.xml",
     ],

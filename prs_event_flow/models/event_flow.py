@@ -3,6 +3,8 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.prs_form_builder.tools import expression
+
 from ..tools import navigation
 
 FLOW_KINDS = [
@@ -123,9 +125,6 @@ class EventFlow(models.Model):
                         )
                     )
             if step.condition:
-                # Imported here while prs_form_builder.tools.expression is being written.
-                from odoo.addons.prs_form_builder.tools import expression
-
                 known = self._prs_known_names(steps[:index])
                 for problem in expression.check(step.condition, known):
                     errors.append(

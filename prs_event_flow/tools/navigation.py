@@ -8,6 +8,7 @@ program context under ``program`` and the ISO date under ``today``; answers left
 hidden step never leak into later conditions.
 """
 
+from odoo.addons.prs_form_builder.tools import expression
 
 
 def build_context(program=None, today=None):
@@ -23,8 +24,6 @@ def visible_steps(steps, answers_by_step, program=None, today=None):
     :param program: program context (``event.event._prs_program_context()``)
     :param today: ISO date string
     """
-    from odoo.addons.prs_form_builder.tools import expression
-
     answers_by_step = answers_by_step or {}
     context = build_context(program, today)
     visible = []
