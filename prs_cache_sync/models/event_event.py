@@ -1,9 +1,11 @@
 from odoo import api, models
 
+from odoo.addons.prs_event_flow.models.event_event_theme import THEME_FIELDS
+
 from ..tools import payloads
 
 # Fields of a program that appear in its Redis payloads.
-PRS_CACHE_FIELDS = {"name", "prs_code", "active"}
+PRS_CACHE_FIELDS = {"name", "prs_code", "active", *THEME_FIELDS}
 
 
 class EventEvent(models.Model):
@@ -20,6 +22,7 @@ class EventEvent(models.Model):
         programs under ``prefix``; programs without a published flow have none."""
         entries = []
         flows_by_event = self._prs_cache_published_flows().grouped("event_id")
+        themes = self.browse([event.id for event in flows_by_event])._prs_theme_payloads()
         for event in self:
             flows = flows_by_event.get(event)
             if not flows:
@@ -48,7 +51,9 @@ class EventEvent(models.Model):
                     )
                     index_steps.append((step_info, key))
                 index_flows.append((flow_info, index_steps))
-            payload = payloads.build_program_payload(program, index_flows, published_at)
+            payload = payloads.build_program_payload(
+                program, index_flows, published_at, theme=themes[event.id]
+            )
             entries.append(
                 self._prs_cache_entry(
                     payloads.program_key(prefix, event.id), "program", payload, event.id

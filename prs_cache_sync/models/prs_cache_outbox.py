@@ -56,7 +56,7 @@ class PrsCacheOutbox(models.Model):
         index=True,
         readonly=True,
     )
-    attempts = fields.Integer(readonly=True)
+    attempts = fields.Integer(default=0, readonly=True)
     next_attempt = fields.Datetime(default=fields.Datetime.now, index=True, readonly=True)
     last_error = fields.Char(readonly=True)
     done_date = fields.Datetime(readonly=True)
@@ -123,7 +123,8 @@ class PrsCacheOutbox(models.Model):
         cron = self.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver", raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger()
-        if self.env.context.get("prs_cache_no_immediate"):
+        if self.env.context.get("prs_cache_no_immediate") or not self.env.registry.ready:
+            # no immediate delivery while modules are being installed: the cron delivers
             return
         postcommit = self.env.cr.postcommit
         pending_ids = postcommit.data.setdefault(POSTCOMMIT_KEY, set())
@@ -231,7 +232,7 @@ class PrsCacheOutbox(models.Model):
     def _prs_increment_attempts(self):
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE prs_cache_outbox SET attempts = attempts + 1 WHERE id IN %s",
+            "UPDATE prs_cache_outbox SET attempts = COALESCE(attempts, 0) + 1 WHERE id IN %s",
             [tuple(self.ids)],
         )
         self.invalidate_recordset(["attempts"])

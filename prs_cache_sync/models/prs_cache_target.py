@@ -130,13 +130,22 @@ class PrsCacheTarget(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._prs_move_password(dict(vals)) for vals in vals_list])
+        targets = super().create([self._prs_move_password(dict(vals)) for vals in vals_list])
+        targets.filtered("active")._prs_initial_sync()
+        return targets
 
     def write(self, vals):
+        activated = self.filtered(lambda t: not t.active) if vals.get("active") else self.browse()
         result = super().write(self._prs_move_password(dict(vals)))
         if {"url", "password", "use_config", "socket_timeout", "connect_timeout"} & set(vals):
             redis_io.drop_clients(self.env.cr.dbname)
+        activated._prs_initial_sync()
         return result
+
+    def _prs_initial_sync(self):
+        """A new (or reactivated) target receives everything that is published."""
+        if self and not self.env.context.get("prs_cache_no_initial_sync"):
+            self.env["prs.cache.key"]._prs_sync_all(targets=self, force=True)
 
     # Settings and client --------------------------------------------------------------
 

@@ -1,1 +1,5 @@
 from . import test_publish
+from . import test_outbox
+from . import test_verify
+from . import test_target
+from . import test_security

@@ -91,7 +91,8 @@ class PrsCacheCase(TransactionCase):
         cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.addClassCleanup(redis_io.drop_clients)
         cls.env["prs.cache.target"].search([]).action_archive()
-        cls.target = cls.env["prs.cache.target"].create(
+        # Tests start from an empty Redis: no initial push of the existing masters.
+        cls.target = cls.env["prs.cache.target"].with_context(prs_cache_no_initial_sync=True).create(
             {"name": "Test Redis", "url": cls.redis.url, "key_prefix": "prs:t"}
         )
         cls.admin = new_test_user(
@@ -187,6 +188,11 @@ class PrsCacheCase(TransactionCase):
             for key in (client or self.redis_client).keys("*")
             if not key.endswith(":meta:versions")
         }
+
+    def sync_masters(self):
+        """Push every master (the database has some from the module data)."""
+        self.env["prs.cache.key"]._prs_sync_masters(targets=self.target)
+        self.commit_hooks()
 
     def publish(self, flows=None):
         (flows or self.flow).action_publish()

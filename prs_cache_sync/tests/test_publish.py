@@ -106,7 +106,7 @@ class TestPublish(PrsCacheCase):
 
         second = RedisServer().start()
         self.addCleanup(second.stop)
-        target2 = self.env["prs.cache.target"].create(
+        target2 = self.env["prs.cache.target"].with_context(prs_cache_no_initial_sync=True).create(
             {"name": "Region 2", "url": second.url, "key_prefix": "prs:r2"}
         )
         self.publish()
@@ -114,6 +114,23 @@ class TestPublish(PrsCacheCase):
         keys2 = self.data_keys(second.client())
         self.assertIn(self.program_key(target=target2), keys2)
         self.assertEqual(len(keys2), len(self.flow.step_ids) + 1)
+
+    def test_new_target_receives_everything(self):
+        """A new target gets every published key and every master on the next commit."""
+        from .common import RedisServer
+
+        self.publish()
+        second = RedisServer().start()
+        self.addCleanup(second.stop)
+        target2 = self.env["prs.cache.target"].create(
+            {"name": "Region 3", "url": second.url, "key_prefix": "prs:r3"}
+        )
+        self.commit_hooks()
+        keys2 = self.data_keys(second.client())
+        self.assertIn(self.program_key(target=target2), keys2)
+        masters = self.env["prs.master"].search([("item_ids", "!=", False)])
+        for master in masters:
+            self.assertIn(f"prs:r3:master:{master.code}", keys2)
 
     def test_event_rename_rewrites_index(self):
         """Renaming a program with published flows rewrites its payloads."""

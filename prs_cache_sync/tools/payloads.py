@@ -117,9 +117,10 @@ def build_step_payload(program, flow, step, form_tree, published_at):
     return payload
 
 
-def build_program_payload(program, flows, published_at):
+def build_program_payload(program, flows, published_at, theme=None):
     """Program index payload (``prs.program/1``). ``flows``: list of ``(flow info,
-    [(step info, step key), ...])`` in journey order."""
+    [(step info, step key), ...])`` in journey order; ``theme``: the program's renderer
+    theme (optional ``theme`` member, see ``event.event._prs_theme_payloads``)."""
     payload = {
         "schema": PROGRAM_SCHEMA,
         "program": program,
@@ -144,6 +145,8 @@ def build_program_payload(program, flows, published_at):
         ],
         "published_at": published_at,
     }
+    if theme is not None:
+        payload["theme"] = theme
     payload["checksum"] = payload_checksum(payload)
     return payload
 

@@ -1,0 +1,80 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import PrsCacheCase
+
+
+@tagged("post_install", "-at_install", "prs", "prs_cache_sync")
+class TestCacheAccess(PrsCacheCase):
+    def _run_action(self, xmlid, records, user):
+        action = self.env.ref(xmlid).with_user(user)
+        return action.with_context(
+            active_model=records._name, active_ids=records.ids, active_id=records[:1].id
+        ).run()
+
+    def test_administrator_manages_targets(self):
+        """Administrators read and edit targets, keys and the outbox."""
+        self.publish()
+        target = self.target.with_user(self.admin)
+        target.name = "Renamed"
+        self.assertTrue(self.env["prs.cache.key"].with_user(self.admin).search([]))
+        self.assertTrue(self.env["prs.cache.outbox"].with_user(self.admin).search([]))
+
+    def test_others_cannot_read_cache_models(self):
+        """Configurators and coordinators have no access to targets, keys and outbox."""
+        for user in (self.configurator, self.coordinator):
+            for model in ("prs.cache.target", "prs.cache.key", "prs.cache.outbox"):
+                with self.assertRaises(AccessError):
+                    self.env[model].with_user(user).search([])
+
+    def test_configurator_publishes_to_redis(self):
+        """A configurator may publish a flow (and run Publish to Redis): keys are written."""
+        self.flow.with_user(self.configurator).action_publish()
+        self.commit_hooks()
+        self.redis_client.delete(self.program_key())
+        result = self._run_action(
+            "prs_cache_sync.action_server_event_flow_prs_cache_publish",
+            self.flow.with_user(self.configurator),
+            self.configurator,
+        )
+        self.assertEqual(result["tag"], "display_notification")
+        self.commit_hooks()
+        self.assertTrue(self.redis_client.exists(self.program_key()))
+
+    def test_coordinator_cannot_publish_to_redis(self):
+        """A coordinator cannot run Publish to Redis."""
+        with self.assertRaises(AccessError):
+            self._run_action(
+                "prs_cache_sync.action_server_event_event_prs_cache_publish",
+                self.event,
+                self.coordinator,
+            )
+
+    def test_resync_and_verify_are_for_administrators(self):
+        """Resync and Verify run for administrators, not for configurators."""
+        self.publish()
+        self.redis_client.flushall()
+        self._run_action(
+            "prs_cache_sync.action_server_event_event_prs_cache_resync", self.event, self.admin
+        )
+        self.commit_hooks()
+        program_keys = {key for key in self.data_keys() if ":master:" not in key}
+        self.assertEqual(len(program_keys), len(self.flow.step_ids) + 1)
+        result = self._run_action(
+            "prs_cache_sync.action_server_event_event_prs_cache_verify", self.event, self.admin
+        )
+        self.assertEqual(result["res_model"], "prs.cache.verify")
+        for xmlid in (
+            "prs_cache_sync.action_server_event_event_prs_cache_resync",
+            "prs_cache_sync.action_server_form_form_prs_cache_verify",
+        ):
+            with self.assertRaises(AccessError):
+                self._run_action(xmlid, self.event, self.configurator)
+
+    def test_cache_menu_for_administrators_only(self):
+        """The Cache menu is visible to administrators only."""
+        menu = self.env.ref("prs_cache_sync.prs_cache_menu")
+        visible_admin = self.env["ir.ui.menu"].with_user(self.admin)._visible_menu_ids()
+        visible_conf = self.env["ir.ui.menu"].with_user(self.configurator)._visible_menu_ids()
+        self.assertIn(menu.id, visible_admin)
+        self.assertNotIn(menu.id, visible_conf)
