@@ -4,3 +4,4 @@ from . import test_program
 from . import test_flow_publish
 from . import test_template
 from . import test_flow_access
+from . import test_theme

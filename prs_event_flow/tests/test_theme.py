@@ -1,0 +1,94 @@
+import base64
+
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, tagged
+
+from .common import PrsEventFlowCase
+
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    )
+)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_theme")
+class TestProgramTheme(PrsEventFlowCase):
+    """Renderer theme fields of a program and their payload."""
+
+    def test_colour_validation(self):
+        """Colours must be #rrggbb; anything else is refused."""
+        for bad in ("red", "#12345", "#1234567", "123456", "#12345g"):
+            with self.subTest(value=bad), self.assertRaises(ValidationError):
+                self.program.prs_theme_primary_color = bad
+        for bad in ("#fff", "rgb(0,0,0)"):
+            with self.subTest(value=bad), self.assertRaises(ValidationError):
+                self.program.prs_theme_accent_color = bad
+
+    def test_colour_accepted_and_normalised(self):
+        """A valid colour is stored and given lower-case in the payload."""
+        self.program.write({"prs_theme_primary_color": "#A1B2C3", "prs_theme_accent_color": False})
+        theme = self.program._prs_theme_payload()
+        self.assertEqual(theme["colors"], {"primary": "#a1b2c3", "accent": None})
+
+    def test_payload_defaults(self):
+        """A program without settings gets the default layout options and no logo."""
+        theme = self.program._prs_theme_payload()
+        self.assertEqual(
+            {key: theme[key] for key in ("logo", "layout", "show_progress", "density")},
+            {"logo": None, "layout": "stepper", "show_progress": True, "density": "comfortable"},
+        )
+        self.assertIn("en_US", theme["texts"])
+
+    def test_logo_url_changes_with_image(self):
+        """The logo URL names the program and changes when the image changes."""
+        self.program.prs_theme_logo = PNG
+        first = self.program._prs_theme_payload()["logo"]
+        self.assertTrue(first.startswith(f"/prs/theme/{self.program.id}/logo?unique="))
+        self.program.prs_theme_logo = base64.b64encode(base64.b64decode(PNG) + b"\0")
+        self.assertNotEqual(self.program._prs_theme_payload()["logo"], first)
+
+    def test_batch_payloads(self):
+        """_prs_theme_payloads answers for several programs at once."""
+        programs = self.program | self.other_program
+        self.assertEqual(set(programs._prs_theme_payloads()), set(programs.ids))
+
+
+@tagged("post_install", "-at_install", "prs", "prs_theme")
+class TestThemeLogoRoute(HttpCase):
+    """The public logo route serves published programs only."""
+
+    def _program(self, code, published):
+        program = self.env["event.event"].create(
+            {
+                "name": code,
+                "prs_code": code,
+                "date_begin": "2030-04-01 08:00:00",
+                "date_end": "2030-04-05 18:00:00",
+                "prs_theme_logo": PNG,
+            }
+        )
+        flow = self.env["event.flow"].create(
+            {
+                "event_id": program.id,
+                "code": "quick",
+                "name": "Quick",
+                "step_ids": [(0, 0, {"code": "done", "name": "Done", "step_type": "confirmation"})],
+            }
+        )
+        if published:
+            flow.action_publish()
+        return program
+
+    def test_logo_public_when_published(self):
+        """Anonymous visitors get the logo of a program with a published flow."""
+        program = self._program("THEME-PUB", published=True)
+        response = self.url_open(f"/prs/theme/{program.id}/logo")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "image/png")
+
+    def test_logo_hidden_when_unpublished(self):
+        """A program without a published flow does not expose its logo."""
+        program = self._program("THEME-DRAFT", published=False)
+        self.assertEqual(self.url_open(f"/prs/theme/{program.id}/logo").status_code, 404)
