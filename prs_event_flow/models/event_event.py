@@ -66,9 +66,7 @@ class EventEvent(models.Model):
     prs_published_step_count = fields.Integer(
         string="Published Steps", compute="_compute_prs_flow_counts"
     )
-    prs_is_open = fields.Boolean(
-        string="Open for Registration", compute="_compute_prs_is_open"
-    )
+    prs_is_open = fields.Boolean(string="Open for Registration", compute="_compute_prs_is_open")
     prs_open_reason = fields.Char(string="Registration Status", compute="_compute_prs_is_open")
 
     _sql_constraints = [

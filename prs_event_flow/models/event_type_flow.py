@@ -18,9 +18,7 @@ class EventTypeFlow(models.Model):
     name = fields.Char(required=True, translate=True)
     description = fields.Text(translate=True)
     kind = fields.Selection(FLOW_KINDS, default="standard", required=True)
-    step_ids = fields.One2many(
-        "event.type.flow.step", "type_flow_id", string="Steps", copy=True
-    )
+    step_ids = fields.One2many("event.type.flow.step", "type_flow_id", string="Steps", copy=True)
 
     _sql_constraints = [
         (

@@ -38,9 +38,7 @@ class PrsEventFlowCase(TransactionCase):
                 "code": "quick",
                 "name": "Quick",
                 "kind": "quick",
-                "step_ids": [
-                    (0, 0, {"code": "done", "name": "Done", "step_type": "confirmation"})
-                ],
+                "step_ids": [(0, 0, {"code": "done", "name": "Done", "step_type": "confirmation"})],
             }
         )
 
@@ -123,9 +121,7 @@ class PrsEventFlowCase(TransactionCase):
                     (
                         0,
                         0,
-                        cls._step(
-                            "payment", 40, step_type="payment", condition="program.fee > 0"
-                        ),
+                        cls._step("payment", 40, step_type="payment", condition="program.fee > 0"),
                     ),
                     (0, 0, cls._step("confirmation", 50, step_type="confirmation")),
                 ],

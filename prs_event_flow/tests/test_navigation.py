@@ -12,7 +12,9 @@ class TestNavigation(PrsEventFlowCase):
         """Without answers and current step, the next step is the first visible one."""
         nav = self.flow._prs_navigation({})
         self.assertEqual(nav["next_step"].code, "personal")
-        self.assertEqual(self._codes(nav["steps"]), ["personal", "terms", "payment", "confirmation"])
+        self.assertEqual(
+            self._codes(nav["steps"]), ["personal", "terms", "payment", "confirmation"]
+        )
 
     def test_skip_condition_true(self):
         """A participant aged 60 or more gets the health declaration after personal."""

@@ -41,9 +41,7 @@ class TestProgramTemplate(PrsEventFlowCase):
                             "code": "quick",
                             "name": "Quick",
                             "kind": "quick",
-                            "step_ids": [
-                                (0, 0, cls._step("personal", 10, form=cls.form_personal))
-                            ],
+                            "step_ids": [(0, 0, cls._step("personal", 10, form=cls.form_personal))],
                         },
                     ),
                 ],
@@ -103,9 +101,7 @@ class TestProgramTemplate(PrsEventFlowCase):
         version = program.prs_template_version
         template_flow = self.template.prs_flow_ids.filtered(lambda f: f.code == "standard")
         template_flow.step_ids.filtered(lambda s: s.code == "health").condition = "true"
-        template_flow.write(
-            {"step_ids": [(0, 0, self._step("terms", 25, form=self.form_terms))]}
-        )
+        template_flow.write({"step_ids": [(0, 0, self._step("terms", 25, form=self.form_terms))]})
         standard = program.flow_ids.filtered(lambda f: f.code == "standard")
         self.assertEqual(standard.step_ids.mapped("code"), ["personal", "health", "done"])
         self.assertEqual(standard.step_ids[1].condition, "personal.age >= 60")
