@@ -1,0 +1,81 @@
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from .common import PrsFormCommon
+
+XSS = "<script>alert('x')</script>"
+
+
+@tagged("post_install", "-at_install", "prs", "prs_form_builder")
+class TestFormPreview(PrsFormCommon):
+    def test_preview_renders_tree(self):
+        """The preview shows pages, sections, fields and their conditions."""
+        html = str(self.form._prs_render_preview())
+        for text in ("Register", "Personal", "Identity", "Full name", "show if age &gt;= 18"):
+            self.assertIn(text, html)
+
+    def test_preview_escapes_labels_and_choices(self):
+        """An XSS payload in a label and in a choice is rendered escaped."""
+        self.field("age").label = XSS
+        self.field("interests").write({"choice_ids": [Command.create({"label": XSS, "value": "x"})]})
+        html = str(self.form._prs_render_preview())
+        self.assertNotIn("<script>", html)
+        self.assertIn("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", html)
+
+    def test_preview_of_version(self):
+        """A published version can be previewed after the draft changed."""
+        self.form.action_publish()
+        version = self.form.current_version_id
+        self.form.action_new_version()
+        self.field("age").label = "Changed"
+        html = str(self.form._prs_render_preview(version.id))
+        self.assertIn("Version 1", html)
+        self.assertNotIn("Changed", html)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_form_builder")
+class TestFormPreviewRoute(HttpCase):
+    def test_preview_route(self):
+        """A configurator opens the preview page; a plain user is refused."""
+        form = self.env["form.form"].create(
+            {
+                "name": "Route",
+                "code": "route",
+                "page_ids": [
+                    Command.create(
+                        {
+                            "title": "P",
+                            "section_ids": [
+                                Command.create(
+                                    {"title": "S", "field_ids": [Command.create({"label": XSS})]}
+                                )
+                            ],
+                        }
+                    )
+                ],
+            }
+        )
+        self.env["res.users"].create(
+            {
+                "name": "Preview Conf",
+                "login": "prs_preview_conf",
+                "password": "prs_preview_conf",
+                "groups_id": [(6, 0, [self.env.ref("prs_form_builder.group_prs_configurator").id])],
+            }
+        )
+        self.env["res.users"].create(
+            {
+                "name": "Preview Plain",
+                "login": "prs_preview_plain",
+                "password": "prs_preview_plain",
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
+        )
+        self.authenticate("prs_preview_conf", "prs_preview_conf")
+        response = self.url_open(f"/prs_form_builder/preview/{form.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("&lt;script&gt;", response.text)
+        self.assertNotIn(XSS, response.text)
+        self.authenticate("prs_preview_plain", "prs_preview_plain")
+        response = self.url_open(f"/prs_form_builder/preview/{form.id}")
+        self.assertNotEqual(response.status_code, 200)
