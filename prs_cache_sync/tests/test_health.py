@@ -1,0 +1,116 @@
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.prs_cache_sync.models import prs_cache_target
+from odoo.addons.prs_cache_sync.tools import redis_io
+
+from .common import RedisServer
+
+PASSWORD = "h6-health-s3cret"
+
+
+@tagged("post_install", "-at_install", "prs", "prs_cache", "prs_health")
+class TestHealth(HttpCase):
+    """GET /prs/health against a private redis-server (with a password) as the only
+    active target."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.redis = RedisServer(password=PASSWORD).start()
+        cls.addClassCleanup(cls.redis.stop)
+        cls.addClassCleanup(redis_io.drop_clients)
+        cls.env["prs.cache.target"].search([]).action_archive()
+        cls.target = cls.env["prs.cache.target"].create(
+            {
+                "name": "Health Redis",
+                "url": f"redis://:{PASSWORD}@127.0.0.1:{cls.redis.port}/0",
+                "key_prefix": "prs:h6health",
+            }
+        )
+        cls.cron = cls.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver")
+        cls.cron.lastcall = "2026-01-02 03:04:05"
+
+    def setUp(self):
+        super().setUp()
+        prs_cache_target._DOWN_UNTIL.clear()
+        redis_io.drop_clients()
+        if not self.redis.process:
+            self.redis.start()
+
+    def _get(self):
+        response = self.url_open("/prs/health")
+        self.assertEqual(response.headers["Content-Type"], "application/json")
+        return response, response.json()
+
+    def _queue_write(self, age_seconds):
+        """One pending write queued ``age_seconds`` ago."""
+        key = self.env["prs.cache.key"].create(
+            {"name": "prs:h6health:1", "target_id": self.target.id, "kind": "program"}
+        )
+        row = self.env["prs.cache.outbox"].create(
+            {"target_id": self.target.id, "key_id": key.id, "key": key.name, "op": "delete"}
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE prs_cache_outbox
+                  SET create_date = (now() at time zone 'utc') - %s * interval '1 second'
+                WHERE id = %s""",
+            [age_seconds, row.id],
+        )
+        return row
+
+    def test_healthy(self):
+        """With Redis up and no backlog the probe answers 200 with every part."""
+        response, report = self._get()
+        self.assertEqual(response.status_code, 200, report)
+        self.assertEqual(report["status"], "ok")
+        self.assertEqual(report["database"], {"ok": True})
+        [target] = report["targets"]
+        self.assertEqual(
+            (target["id"], target["name"], target["ok"]), (self.target.id, "Health Redis", True)
+        )
+        self.assertIsInstance(target["latency_ms"], float)
+        self.assertEqual(report["outbox"]["backlog"], 0)
+        self.assertIsNone(report["outbox"]["oldest_pending_age_s"])
+        self.assertEqual(report["cron"], {"active": True, "last_run": "2026-01-02 03:04:05"})
+
+    def test_no_secrets(self):
+        """The answer names targets only: no URL, host, port or password."""
+        response, __ = self._get()
+        for secret in (PASSWORD, "redis://", f":{self.redis.port}", "127.0.0.1"):
+            self.assertNotIn(secret, response.text)
+
+    def test_redis_stopped(self):
+        """With the target's Redis stopped the probe answers 503 and names the target."""
+        self.redis.stop()
+        response, report = self._get()
+        self.assertEqual(response.status_code, 503, report)
+        self.assertEqual(report["status"], "fail")
+        self.assertFalse(report["targets"][0]["ok"])
+        self.assertIn("target Health Redis unreachable", report["problems"])
+        self.assertNotIn(PASSWORD, response.text)
+
+    def test_recent_backlog_is_healthy(self):
+        """A pending write younger than the threshold is reported, still 200."""
+        self._queue_write(5)
+        response, report = self._get()
+        self.assertEqual(response.status_code, 200, report)
+        self.assertEqual(report["outbox"]["backlog"], 1)
+        self.assertGreaterEqual(report["outbox"]["oldest_pending_age_s"], 5)
+
+    def test_old_backlog_unhealthy(self):
+        """A pending write older than prs_cache_sync.health_max_pending_age gives 503."""
+        self.env["ir.config_parameter"].set_param("prs_cache_sync.health_max_pending_age", "60")
+        self._queue_write(120)
+        response, report = self._get()
+        self.assertEqual(response.status_code, 503, report)
+        self.assertEqual(report["problems"], ["outbox backlog too old"])
+        self.assertEqual(report["outbox"]["max_age_s"], 60)
+
+    def test_archived_target_ignored(self):
+        """Archived targets are neither pinged nor counted."""
+        self.redis.stop()
+        self.target.action_archive()
+        response, report = self._get()
+        self.assertEqual(response.status_code, 200, report)
+        self.assertEqual(report["targets"], [])
