@@ -7,3 +7,4 @@ from . import event_flow_step
 from . import form_form
 from . import prs_master
 from . import prs_master_item
+from . import prs_cache_health

@@ -4,3 +4,4 @@ from . import test_verify
 from . import test_target
 from . import test_security
 from . import test_theme
+from . import test_health
