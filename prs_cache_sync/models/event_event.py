@@ -86,8 +86,10 @@ class EventEvent(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if PRS_CACHE_FIELDS & set(vals):
-            with_keys = self.env["prs.cache.key"].sudo().search_count(
-                [("program_id", "in", self.ids)], limit=1
+            with_keys = (
+                self.env["prs.cache.key"]
+                .sudo()
+                .search_count([("program_id", "in", self.ids)], limit=1)
             )
             if with_keys or self._prs_cache_published_flows():
                 self._prs_cache_sync()

@@ -119,7 +119,9 @@ class PrsCacheKey(models.Model):
         values = ", ".join([placeholder] * len(rows))
         assignments = ", ".join(f"{column} = v.{column}" for column in columns)
         casts = {"version": "float8", "pushed_version": "float8", "pushed_at": "timestamp"}
-        typed = ", ".join(f"{column}::{casts.get(column, 'varchar')} AS {column}" for column in columns)
+        typed = ", ".join(
+            f"{column}::{casts.get(column, 'varchar')} AS {column}" for column in columns
+        )
         params = [None if value is False else value for row in rows for value in row]
         # Column names come from the callers below, never from user input.
         query = f"""
@@ -152,8 +154,10 @@ class PrsCacheKey(models.Model):
     @api.model
     def _prs_targets(self, targets=None):
         # sudo: publishing is open to configurators; targets are read only to address keys.
-        return (targets or self.env["prs.cache.target"]).sudo().search(
-            [("id", "in", targets.ids)] if targets else []
+        return (
+            (targets or self.env["prs.cache.target"])
+            .sudo()
+            .search([("id", "in", targets.ids)] if targets else [])
         )
 
     @api.model

@@ -31,7 +31,10 @@ class PrsCacheOutbox(models.Model):
     key_id = fields.Many2one(
         "prs.cache.key",
         string="Key State",
-        required=True, ondelete="cascade", index=True, readonly=True
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
     )
     key = fields.Char(required=True, readonly=True)
     op = fields.Selection(
@@ -261,7 +264,11 @@ class PrsCacheOutbox(models.Model):
         left = rows.filtered(lambda row: row.state != "done" and row.state != "superseded")
         if left:
             return self.env["prs.cache.target"]._prs_notify(
-                _("%(count)s write(s) still failing: %(error)s", count=len(left), error=left[0].last_error),
+                _(
+                    "%(count)s write(s) still failing: %(error)s",
+                    count=len(left),
+                    error=left[0].last_error,
+                ),
                 "warning",
             )
         return self.env["prs.cache.target"]._prs_notify(

@@ -5,7 +5,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
-from ..tools import redis_io, settings as prs_settings
+from ..tools import redis_io
+from ..tools import settings as prs_settings
 from ..tools.payloads import versions_key
 
 _logger = logging.getLogger(__name__)
@@ -67,7 +68,9 @@ class PrsCacheTarget(models.Model):
         for target in self.filtered(lambda t: not t.use_config):
             problem = prs_settings.check_url(target.url)
             if problem:
-                raise ValidationError(_("Target %(name)s: %(problem)s", name=target.name, problem=problem))
+                raise ValidationError(
+                    _("Target %(name)s: %(problem)s", name=target.name, problem=problem)
+                )
 
     @api.constrains("socket_timeout", "connect_timeout")
     def _check_timeouts(self):
@@ -230,7 +233,11 @@ class PrsCacheTarget(models.Model):
             self._prs_get_client().ping()
         except redis_io.redis_errors() as error:
             raise UserError(
-                _("Cannot reach %(name)s: %(error)s", name=self.name, error=self._prs_redact(str(error)))
+                _(
+                    "Cannot reach %(name)s: %(error)s",
+                    name=self.name,
+                    error=self._prs_redact(str(error)),
+                )
             ) from None
         return {
             "type": "ir.actions.client",
@@ -254,7 +261,9 @@ class PrsCacheTarget(models.Model):
         return self.env["prs.cache.verify"]._prs_open(self)
 
     def action_view_keys(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("prs_cache_sync.prs_cache_key_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prs_cache_sync.prs_cache_key_action"
+        )
         action["domain"] = [("target_id", "in", self.ids)]
         return action
 

@@ -92,8 +92,10 @@ class PrsCacheCase(TransactionCase):
         cls.addClassCleanup(redis_io.drop_clients)
         cls.env["prs.cache.target"].search([]).action_archive()
         # Tests start from an empty Redis: no initial push of the existing masters.
-        cls.target = cls.env["prs.cache.target"].with_context(prs_cache_no_initial_sync=True).create(
-            {"name": "Test Redis", "url": cls.redis.url, "key_prefix": "prs:t"}
+        cls.target = (
+            cls.env["prs.cache.target"]
+            .with_context(prs_cache_no_initial_sync=True)
+            .create({"name": "Test Redis", "url": cls.redis.url, "key_prefix": "prs:t"})
         )
         cls.admin = new_test_user(
             cls.env, "prs_cache_admin", groups="prs_form_builder.group_prs_administrator"
@@ -122,12 +124,32 @@ class PrsCacheCase(TransactionCase):
                 "code": "main",
                 "name": "Main",
                 "step_ids": [
-                    (0, 0, {"sequence": 1, "code": "personal", "name": "You",
-                            "step_type": "form", "form_id": cls.form.id}),
-                    (0, 0, {"sequence": 2, "code": "pay", "name": "Payment",
-                            "step_type": "payment"}),
-                    (0, 0, {"sequence": 3, "code": "done", "name": "Done",
-                            "step_type": "confirmation"}),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "code": "personal",
+                            "name": "You",
+                            "step_type": "form",
+                            "form_id": cls.form.id,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {"sequence": 2, "code": "pay", "name": "Payment", "step_type": "payment"},
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 3,
+                            "code": "done",
+                            "name": "Done",
+                            "step_type": "confirmation",
+                        },
+                    ),
                 ],
             }
         )
@@ -142,12 +164,30 @@ class PrsCacheCase(TransactionCase):
         )
         cls.env["form.field"].create(
             [
-                {"section_id": section.id, "sequence": 1, "code": "age",
-                 "field_type": "integer", "label": "Age", "required": True},
-                {"section_id": section.id, "sequence": 2, "code": "passport",
-                 "field_type": "text", "label": "Passport", "condition": "age >= 18"},
-                {"section_id": section.id, "sequence": 3, "code": "guardian",
-                 "field_type": "text", "label": "Guardian", "condition": "age < 18"},
+                {
+                    "section_id": section.id,
+                    "sequence": 1,
+                    "code": "age",
+                    "field_type": "integer",
+                    "label": "Age",
+                    "required": True,
+                },
+                {
+                    "section_id": section.id,
+                    "sequence": 2,
+                    "code": "passport",
+                    "field_type": "text",
+                    "label": "Passport",
+                    "condition": "age >= 18",
+                },
+                {
+                    "section_id": section.id,
+                    "sequence": 3,
+                    "code": "guardian",
+                    "field_type": "text",
+                    "label": "Guardian",
+                    "condition": "age < 18",
+                },
             ]
         )
         return form

@@ -116,8 +116,14 @@ class TestOutbox(PrsCacheCase):
         rows = outbox._prs_enqueue(
             self.target,
             [
-                {"key": f"prs:t:{70000 + i}", "kind": "program", "program_id": 70000 + i,
-                 "op": "set", "payload": f'"{i}"', "checksum": str(i)}
+                {
+                    "key": f"prs:t:{70000 + i}",
+                    "kind": "program",
+                    "program_id": 70000 + i,
+                    "op": "set",
+                    "payload": f'"{i}"',
+                    "checksum": str(i),
+                }
                 for i in range(count)
             ],
         )
@@ -158,8 +164,16 @@ class TestOutbox(PrsCacheCase):
 
         row = outbox._prs_enqueue(
             self.target,
-            [{"key": "prs:t:1", "kind": "program", "program_id": 1, "op": "set",
-              "payload": "1", "checksum": "1"}],
+            [
+                {
+                    "key": "prs:t:1",
+                    "kind": "program",
+                    "program_id": 1,
+                    "op": "set",
+                    "payload": "1",
+                    "checksum": "1",
+                }
+            ],
         )
         with patch.object(type(self.env.cr), "execute", spy):
             row._prs_deliver()

@@ -1,6 +1,6 @@
 import logging
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.prs_cache_sync.tools import redis_io, settings
@@ -85,7 +85,7 @@ class TestPassword(PrsCacheCase):
         """PRS administrators can set the password but not read it back."""
         target = self.secured.with_user(self.admin)
         self.assertFalse(target.read(["password"])[0]["password"])
-        with self.assertRaises(Exception):  # AccessError: superuser-only field
+        with self.assertRaises(AccessError):  # superuser-only field
             target.read(["redis_password"])
         self.assertNotIn(SECRET, str(target.read()))
         target.password = "n3w-secret"
@@ -98,9 +98,7 @@ class TestPassword(PrsCacheCase):
             views = target.get_views([(False, "form"), (False, "tree"), (False, "search")])
             self.assertNotIn(SECRET, str(views))
             self.assertNotIn(SECRET, target.display_name)
-            fields = [
-                name for name in target.fields_get() if name != "redis_password"
-            ]
+            fields = [name for name in target.fields_get() if name != "redis_password"]
             self.assertNotIn(SECRET, str(target.read(fields)))
 
     def test_password_absent_from_errors_and_logs(self):

@@ -176,8 +176,13 @@ class PrsCacheVerify(models.TransientModel):
             rows |= self.env["prs.cache.outbox"]._prs_enqueue(
                 target,
                 [
-                    {"key": line.key, "op": "delete", "payload": None, "checksum": False,
-                     "kind": "other"}
+                    {
+                        "key": line.key,
+                        "op": "delete",
+                        "payload": None,
+                        "checksum": False,
+                        "kind": "other",
+                    }
                     for line in foreign
                 ],
             )
