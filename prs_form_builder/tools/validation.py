@@ -238,7 +238,7 @@ def _coerce_decimal(field, value):
         raise _Invalid("type", "a number is expected.")
     if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
         raise _Invalid("type", "the number is too large.")
-    digits = (field.get("validation") or {}).get("digits")
+    digits = _rules(field).get("digits")
     if _is_number(digits) and digits >= 0 and isinstance(value, float):
         if _decimal_places(value, text) > digits:
             raise _Invalid("type", f"at most {int(digits)} decimal places are allowed.")
@@ -359,12 +359,23 @@ def _is_empty(value):
 # --------------------------------------------------------------------------------------
 
 
+def _rules(field):
+    rules = field.get("validation")
+    return rules if isinstance(rules, dict) else {}
+
+
+def _as_set(values):
+    if isinstance(values, set | frozenset | list | tuple):
+        return {value for value in values if isinstance(value, str)}
+    return set()
+
+
 def _number(value):
     return value if _is_number(value) and math.isfinite(value) else None
 
 
 def _check_length(field, value):
-    rules = field.get("validation") or {}
+    rules = _rules(field)
     if not isinstance(value, str):
         return
     min_length, max_length = _number(rules.get("min_length")), _number(rules.get("max_length"))
@@ -375,7 +386,7 @@ def _check_length(field, value):
 
 
 def _check_pattern(field, value):
-    pattern = (field.get("validation") or {}).get("pattern")
+    pattern = _rules(field).get("pattern")
     if not isinstance(value, str) or not isinstance(pattern, str) or not pattern:
         return
     try:
@@ -400,7 +411,7 @@ def _check_format(field, value):
 def _check_value(field, value):
     if not _is_number(value):
         return
-    rules = field.get("validation") or {}
+    rules = _rules(field)
     low, high = _number(rules.get("min_value")), _number(rules.get("max_value"))
     if field.get("type") == "percentage":
         low = 0 if low is None else max(low, 0)
@@ -418,7 +429,7 @@ def _format_number(value):
 def _check_dates(field, value, today):
     if field.get("type") not in ("date", "datetime") or not isinstance(value, str):
         return
-    rules = field.get("validation") or {}
+    rules = _rules(field)
     day = _parse_date(value[:10])
     if not day:
         return
@@ -434,12 +445,13 @@ def _allowed_values(field, masters):
     """The set of allowed values of a choice/master field, or None when not checkable."""
     choices = field.get("choices") or []
     values = {c.get("value") for c in _list(choices) if isinstance(c, dict)}
+    values = {value for value in values if isinstance(value, str)}
     if values:
         return values
     master = field.get("master")
-    if master:
+    if master and isinstance(master, str):
         if masters is not None and master in masters:
-            return set(masters[master] or ())
+            return _as_set(masters[master])
         return None  # the caller did not give this master: not checked here
     if field.get("type") in SINGLE_CHOICE_TYPES + MULTI_CHOICE_TYPES:
         return set()
@@ -462,7 +474,7 @@ def _check_choice(field, value, masters):
 def _check_file(field, value):
     if field.get("type") != "file" or not isinstance(value, dict):
         return
-    rules = field.get("validation") or {}
+    rules = _rules(field)
     types = [t.lower() for t in rules.get("file_types") or () if isinstance(t, str) and t]
     if types:
         name = value["name"].lower()
@@ -497,7 +509,7 @@ def _check_field(field, value, masters, today):
 
 
 def _message(field, code, detail="", limit=""):
-    rules = field.get("validation") or {}
+    rules = _rules(field)
     messages = rules.get("messages") or {}
     custom = messages.get(code) if isinstance(messages, dict) else None
     if code == "pattern" and not custom:
@@ -596,7 +608,7 @@ def _field_error(field, value, present, context, masters, today):
         if not required and field.get("required_if"):
             required = expression.is_true(field["required_if"], context)
         if required:
-            return _error(code, "required", _message(field, "required")), present
+            return _error(code, "required", _message(field, "required")), False
         return None, present
     try:
         _check_field(field, value, masters, today)
