@@ -1,0 +1,271 @@
+"""Benchmark 1, read path: a renderer fetching one step's form tree.
+
+Three ways to get the same tree, measured in the same run:
+
+- Redis (the PRS path): redis-py ``GET`` of the step key + ``json.loads``, with a
+  ``redis.Redis`` client as the API would build it (connection pool, default parser).
+- JSON-RPC (no cache): what a client must do without the cache: a logged-in
+  ``requests`` session calling ``/web/dataset/call_kw`` ``search_read`` once per level
+  (form, pages, sections, fields, choices) on an Odoo HTTP server with one worker
+  (``--workers=0``), then nesting the rows into a tree.
+- Floor: the same ``GET`` over a raw socket, without any client library: one RESP
+  request written on an open TCP connection, the bulk reply read into one buffer, then
+  the same ``json.loads`` (of the text decoded straight from that buffer). Nothing can fetch and parse these bytes with less work
+  (same server, same bytes, same parser), so it is the floor of any Redis client.
+
+Goals: the Redis path at least 100x faster than JSON-RPC and within 1.2x of the floor.
+"""
+
+import json
+import os
+import socket
+
+import common
+import fixtures
+
+FORM_READ = ["code", "title", "name"]
+PAGE_READ = ["form_id", "code", "title", "help", "condition"]
+SECTION_READ = ["page_id", "code", "title", "help", "condition"]
+FIELD_READ = [
+    "section_id",
+    "code",
+    "field_type",
+    "label",
+    "help",
+    "placeholder",
+    "required",
+    "required_if",
+    "condition",
+    "default_value",
+    "min_length",
+    "max_length",
+    "pattern",
+    "pattern_message",
+    "min_value",
+    "max_value",
+    "min_date",
+    "max_date",
+    "file_types",
+    "max_file_size_mb",
+    "digits",
+    "master_id",
+]
+CHOICE_READ = ["field_id", "value", "label"]
+
+
+def ensure_step(env, n_fields):
+    code = f"bench_read_{n_fields}"
+    form = env["form.form"].search([("code", "=", code)], limit=1)
+    program = env["event.event"].search([("prs_code", "=", f"BREAD-{n_fields}")], limit=1)
+    if not (form and program):
+        common.log(f"building a form of {n_fields} fields")
+        form = form or fixtures.create_form(env, code, n_fields)
+        if form.state != "published":
+            form.action_publish()
+        program, _flow = fixtures.create_program(env, f"BREAD-{n_fields}", [form])
+    flow = program.flow_ids[:1]
+    step = flow.step_ids.filtered(lambda s: s.form_id == form)[:1]
+    return form.id, program.id, flow.id, step.id
+
+
+class RawRedis:
+    """The floor: RESP over a plain socket, no client library."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = bytearray(1 << 22)
+        self.view = memoryview(self.buffer)
+
+    def get(self, key):
+        key = key.encode()
+        self.sock.sendall(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(key), key))
+        received = self.sock.recv_into(self.view)
+        header_end = self.buffer.index(b"\r\n", 0, received)
+        length = int(self.buffer[1:header_end])
+        total = header_end + 2 + length + 2
+        while received < total:
+            received += self.sock.recv_into(self.view[received:])
+        return self.view[header_end + 2 : header_end + 2 + length]
+
+    def close(self):
+        self.sock.close()
+
+
+class JsonRpcClient:
+    """A client reading the form level by level over JSON-RPC (no cache)."""
+
+    def __init__(self, url, db):
+        import requests
+
+        self.url = url
+        self.session = requests.Session()
+        self.calls = 0
+        result = self._post(
+            "/web/session/authenticate",
+            {"db": db, "login": common.ADMIN_LOGIN, "password": common.ADMIN_PASSWORD},
+        )
+        if not result.get("uid"):
+            raise common.CannotRun("JSON-RPC authentication failed")
+
+    def _post(self, path, params):
+        self.calls += 1
+        response = self.session.post(
+            self.url + path,
+            json={"jsonrpc": "2.0", "method": "call", "id": self.calls, "params": params},
+            timeout=60,
+        )
+        body = response.json()
+        if "error" in body:
+            raise common.CannotRun(f"JSON-RPC {path}: {body['error'].get('message')}")
+        return body["result"]
+
+    def search_read(self, model, domain, fields, order=None):
+        kwargs = {"domain": domain, "fields": fields}
+        if order:
+            kwargs["order"] = order
+        return self._post(
+            f"/web/dataset/call_kw/{model}/search_read",
+            {"model": model, "method": "search_read", "args": [], "kwargs": kwargs},
+        )
+
+    def form_tree(self, form_id):
+        form = self.search_read("form.form", [("id", "=", form_id)], FORM_READ)[0]
+        pages = self.search_read(
+            "form.page", [("form_id", "=", form_id)], PAGE_READ, "sequence, id"
+        )
+        sections = self.search_read(
+            "form.section",
+            [("page_id", "in", [page["id"] for page in pages])],
+            SECTION_READ,
+            "sequence, id",
+        )
+        fields = self.search_read(
+            "form.field",
+            [("section_id", "in", [section["id"] for section in sections])],
+            FIELD_READ,
+            "sequence, id",
+        )
+        choices = self.search_read(
+            "form.field.choice",
+            [("field_id", "in", [field["id"] for field in fields])],
+            CHOICE_READ,
+            "sequence, id",
+        )
+        by_field = {}
+        for choice in choices:
+            by_field.setdefault(choice["field_id"][0], []).append(choice)
+        by_section = {}
+        for field in fields:
+            field["choices"] = by_field.get(field["id"], [])
+            by_section.setdefault(field["section_id"][0], []).append(field)
+        by_page = {}
+        for section in sections:
+            section["fields"] = by_section.get(section["id"], [])
+            by_page.setdefault(section["page_id"][0], []).append(section)
+        for page in pages:
+            page["sections"] = by_page.get(page["id"], [])
+        form["pages"] = pages
+        return form
+
+
+def count_fields(tree):
+    return sum(len(section["fields"]) for page in tree["pages"] for section in page["sections"])
+
+
+def main():
+    args = common.parser(__doc__.splitlines()[0]).parse_args()
+    sizes = (20,) if args.quick else (20, 200)
+    fast_repeat = 500 if args.quick else 3000
+    rpc_repeat = 10 if args.quick else 40
+    common.header("Read path", args)
+    common.prepare(args)
+    redis_server = common.RedisServer()
+    os.environ["PRS_REDIS_URL"] = redis_server.url
+    with common.environment(args.db) as env:
+        if "prs.cache.target" not in env or not hasattr(env["form.form"], "_prs_build_tree"):
+            raise common.CannotRun("prs_cache_sync or the form serializer is missing")
+        target = common.use_redis_target(env, redis_server)
+        prefix = target._prs_get_prefix()
+        steps = {n: ensure_step(env, n) for n in sizes}
+    with common.environment(args.db) as env:  # write the keys to this run's Redis
+        program_ids = [steps[n][1] for n in sizes]
+        env["event.event"].browse(program_ids)._prs_cache_sync(force=True)
+    server = common.OdooServer(args.db)
+    client = redis_server.client()
+    raw = RawRedis(redis_server.port)
+    rpc = JsonRpcClient(server.url, args.db)
+    rows, verdicts = [], []
+    for n_fields in sizes:
+        form_id, program_id, flow_id, step_id = steps[n_fields]
+        key = f"{prefix}:{program_id}:{flow_id}:{step_id}"
+        data = client.get(key)
+        if data is None:
+            raise common.CannotRun(f"step key {key} is not in Redis after publishing")
+        payload = json.loads(data)
+        if count_fields(payload["form"]) != n_fields:
+            raise common.CannotRun("the Redis payload does not hold the form's fields")
+        tree = rpc.form_tree(form_id)
+        if count_fields(tree) != n_fields:
+            raise common.CannotRun("the JSON-RPC tree does not hold the form's fields")
+        if bytes(raw.get(key)) != data:
+            raise common.CannotRun("the raw socket read other bytes than redis-py")
+
+        def via_redis(key=key):
+            return json.loads(client.get(key))
+
+        def via_raw(key=key):
+            return json.loads(str(raw.get(key), "utf-8"))
+
+        def via_rpc(form_id=form_id):
+            return rpc.form_tree(form_id)
+
+        timings = {
+            "floor": common.timeit(via_raw, fast_repeat, warmup=50),
+            "redis": common.timeit(via_redis, fast_repeat, warmup=50),
+            "rpc": common.timeit(via_rpc, rpc_repeat, warmup=2),
+        }
+        # a second floor pass after the Redis pass evens out drift on a busy machine
+        timings["floor"] += common.timeit(via_raw, fast_repeat, warmup=10)
+        med = {name: common.median(values) for name, values in timings.items()}
+        for name, label in (
+            ("redis", "Redis: redis-py GET + json.loads"),
+            ("rpc", "JSON-RPC: 5 x search_read (form, pages, sections, fields, choices)"),
+            ("floor", "floor: raw socket RESP GET + json.loads"),
+        ):
+            rows.append(
+                [
+                    n_fields,
+                    f"{len(data) / 1024:.0f} KiB",
+                    label,
+                    common.fmt_ms(med[name]),
+                    common.fmt_ms(common.p95(timings[name])),
+                    common.fmt_ratio(med[name] / med["floor"]),
+                    common.fmt_ratio(med["rpc"] / med[name]),
+                ]
+            )
+        speedup, overhead = med["rpc"] / med["redis"], med["redis"] / med["floor"]
+        verdicts.append(
+            f"{n_fields} fields: Redis {common.fmt_ratio(speedup)} faster than JSON-RPC "
+            f"({common.verdict(speedup >= 100)}), {common.fmt_ratio(overhead)} of the floor "
+            f"({common.verdict(overhead <= 1.2)})"
+        )
+    raw.close()
+    server.stop()
+    common.table(
+        f"Read path: one step's form tree ({fast_repeat} reads per fast path, "
+        f"{rpc_repeat} per JSON-RPC)",
+        ["fields", "payload", "path", "median", "p95", "vs floor", "JSON-RPC / path"],
+        rows,
+        notes=[
+            "JSON-RPC: requests.Session (keep-alive, logged in as admin) to odoo-bin "
+            "--workers=0 on this machine",
+            "goals: >= 100x faster than JSON-RPC, <= 1.2x the floor",
+            *verdicts,
+        ],
+    )
+    redis_server.stop()
+
+
+if __name__ == "__main__":
+    common.run_main(main)
