@@ -5,3 +5,4 @@ from . import test_target
 from . import test_security
 from . import test_theme
 from . import test_health
+from . import test_sentinel

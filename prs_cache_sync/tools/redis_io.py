@@ -7,6 +7,8 @@ import time; a client is built once per process per (database, target, settings)
 import hashlib
 import threading
 
+from . import sentinel
+
 # Compare-and-set write of one key. KEYS[1]: the data key, KEYS[2]: the versions hash.
 # ARGV[1]: op (set, delete, list), ARGV[2]: version, ARGV[3]: payload.
 # Returns 1 when written, 0 when Redis already holds this or a newer version. The
@@ -69,7 +71,8 @@ def get_client(dbname, target_id, settings):
     with _LOCK:
         client = _CLIENTS.get(key)
         if client is None:
-            client = redis.Redis.from_url(
+            # redis:// and rediss:// as from_url; redis+sentinel:// through Sentinel
+            client = sentinel.client_from_url(
                 settings["url"],
                 password=settings.get("password") or None,
                 socket_timeout=settings["socket_timeout"],

@@ -8,6 +8,8 @@ import os
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from . import sentinel
+
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_TIMEOUT = 2.0
 SCHEMES = ("redis", "rediss")
@@ -19,7 +21,9 @@ ENV_VARS = {
     "connect_timeout": "PRS_REDIS_CONNECT_TIMEOUT",
 }
 
-_URL_PASSWORD_RE = re.compile(r"(rediss?://)([^:@/\s]*):([^@/\s]*)@", re.IGNORECASE)
+_URL_PASSWORD_RE = re.compile(
+    r"((?:rediss?|redis\+sentinel)://)([^:@/\s]*):([^@/\s]*)@", re.IGNORECASE
+)
 
 
 def _float(value, default):
@@ -59,6 +63,8 @@ def default_prefix(dbname):
 
 def check_url(url):
     """Return an error message for an unusable URL, or ``None``."""
+    if sentinel.is_sentinel_url(url):
+        return sentinel.check_url(url)
     try:
         parts = urlsplit(url or "")
     except ValueError:
@@ -76,6 +82,8 @@ def check_url(url):
 
 def split_password(url):
     """Return ``(url without password, password or None)``; the user name is kept."""
+    if sentinel.is_sentinel_url(url):
+        return sentinel.split_password(url)
     parts = urlsplit(url or "")
     if parts.password is None:
         return url, None
