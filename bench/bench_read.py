@@ -9,9 +9,11 @@ Three ways to get the same tree, measured in the same run:
   (form, pages, sections, fields, choices) on an Odoo HTTP server with one worker
   (``--workers=0``), then nesting the rows into a tree.
 - Floor: the same ``GET`` over a raw socket, without any client library: one RESP
-  request written on an open TCP connection, the bulk reply read into one buffer, then
-  the same ``json.loads`` (of the text decoded straight from that buffer). Nothing can fetch and parse these bytes with less work
-  (same server, same bytes, same parser), so it is the floor of any Redis client.
+  request written on an open TCP connection, the bulk reply read into one preallocated
+  buffer, then the same ``json.loads`` (of the text decoded straight from that buffer).
+  Nothing can fetch and parse these bytes with less work (same server, same bytes, same
+  parser), so it is the floor of any Redis client. The floor and the Redis path are
+  timed alternately, call after call, so both see the same machine load.
 
 Goals: the Redis path at least 100x faster than JSON-RPC and within 1.2x of the floor.
 """
@@ -220,13 +222,10 @@ def main():
         def via_rpc(form_id=form_id):
             return rpc.form_tree(form_id)
 
-        timings = {
-            "floor": common.timeit(via_raw, fast_repeat, warmup=50),
-            "redis": common.timeit(via_redis, fast_repeat, warmup=50),
-            "rpc": common.timeit(via_rpc, rpc_repeat, warmup=2),
-        }
-        # a second floor pass after the Redis pass evens out drift on a busy machine
-        timings["floor"] += common.timeit(via_raw, fast_repeat, warmup=10)
+        timings = common.timeit_alternating(
+            {"floor": via_raw, "redis": via_redis}, fast_repeat, warmup=50
+        )
+        timings["rpc"] = common.timeit(via_rpc, rpc_repeat, warmup=2)
         med = {name: common.median(values) for name, values in timings.items()}
         for name, label in (
             ("redis", "Redis: redis-py GET + json.loads"),

@@ -420,6 +420,21 @@ def timeit(func, repeat, warmup=1):
     return timings
 
 
+def timeit_alternating(funcs, repeat, warmup=1):
+    """Time each of ``funcs`` ({name: func}) once per round, ``repeat`` rounds, so that
+    every path sees the same machine load; return {name: timings}."""
+    for _i in range(warmup):
+        for func in funcs.values():
+            func()
+    timings = {name: [] for name in funcs}
+    for _i in range(repeat):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            func()
+            timings[name].append(time.perf_counter() - start)
+    return timings
+
+
 def median(values):
     return statistics.median(values)
 
