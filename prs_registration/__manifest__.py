@@ -23,6 +23,9 @@
         "views/prs_intake_log_views.xml",
         "data/prs_intake_log_data.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["prs_registration/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }

@@ -5,3 +5,4 @@ from . import test_review
 from . import test_intake_log
 from . import test_api_key
 from . import test_default_groups
+from . import test_review_tour

@@ -1,0 +1,50 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import PrsFixtureMixin
+
+
+@tagged("post_install", "-at_install", "prs", "prs_review")
+class TestReviewTour(PrsFixtureMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_prs_forms("tour")
+        cls.coordinator = new_test_user(
+            cls.env, login="prs_tour_crd", groups="prs_form_builder.group_prs_coordinator"
+        )
+        cls.program = cls._create_program("TOUR-1", coordinators=cls.coordinator)
+        cls.flow = cls._create_flow(cls.program)
+        personal, __, terms = cls.flow.step_ids.sorted("sequence")
+        registrations = cls.env["event.registration"]
+        answers = cls.personal_answers(first_name="Tour", last_name="Participant")
+        first = registrations.prs_submit(
+            {
+                "submission_id": "tour-1",
+                "program_id": cls.program.id,
+                "flow_id": cls.flow.id,
+                "step_id": personal.id,
+                "form_version": 1,
+                "answers": answers,
+            }
+        )
+        registrations.prs_submit(
+            {
+                "submission_id": "tour-2",
+                "program_id": cls.program.id,
+                "flow_id": cls.flow.id,
+                "step_id": terms.id,
+                "form_version": 1,
+                "answers": {"accept": True},
+                "registration_id": first["registration_id"],
+            }
+        )
+        cls.registration = registrations.browse(first["registration_id"])
+
+    def test_coordinator_reviews_and_confirms(self):
+        """A coordinator opens a registration, reads the laid-out answers, confirms it."""
+        self.assertEqual(self.registration.prs_state, "submitted")
+        action = self.env.ref("prs_registration.event_registration_prs_action")
+        self.start_tour(
+            f"/web#action={action.id}", "prs_registration_review_tour", login="prs_tour_crd"
+        )
+        self.assertEqual(self.registration.prs_state, "confirmed")
