@@ -155,9 +155,7 @@ class FormFieldSettingsMixin(models.AbstractModel):
     def _check_lengths(self):
         for record in self:
             if record.min_length < 0 or record.max_length < 0:
-                raise ValidationError(
-                    _("%s: lengths cannot be negative.", record._prs_node_name())
-                )
+                raise ValidationError(_("%s: lengths cannot be negative.", record._prs_node_name()))
             if record.max_length and record.min_length > record.max_length:
                 raise ValidationError(
                     _("%s: the minimum length is above the maximum.", record._prs_node_name())
@@ -244,4 +242,3 @@ class FormFieldSettingsMixin(models.AbstractModel):
         self.ensure_one()
         values = self._convert_to_write({name: self[name] for name in SETTINGS_FIELDS})
         return values
-

@@ -357,7 +357,8 @@ class FormForm(models.Model):
         master_ids = list({row["master_id"] for row in field_rows if row["master_id"]})
         master_codes = {
             row["id"]: row["code"]
-            for row in env["prs.master"].with_context(active_test=False)
+            for row in env["prs.master"]
+            .with_context(active_test=False)
             .browse(master_ids)
             .read(["code"], load=None)
         }
@@ -456,8 +457,10 @@ class FormForm(models.Model):
             for _page, _section, field in serializer.iter_fields(tree)
             if field.get("master")
         }
-        masters = self.env["prs.master"].with_context(active_test=False).search(
-            [("code", "in", list(master_codes))]
+        masters = (
+            self.env["prs.master"]
+            .with_context(active_test=False)
+            .search([("code", "in", list(master_codes))])
         )
         master_ids = {master.code: master.id for master in masters}
         this = self.with_context(active_test=False)
@@ -636,13 +639,10 @@ class FormForm(models.Model):
     def _prs_copy_from_template(self, name, code):
         """Create a draft form copying this template's whole tree."""
         self.ensure_one()
-        return self.copy(
-            {"name": name, "code": code, "is_template": False, "template_id": self.id}
-        )
+        return self.copy({"name": name, "code": code, "is_template": False, "template_id": self.id})
 
 
 def _number_text(value):
     if value is None:
         return False
     return str(value)
-

@@ -71,7 +71,9 @@ class FormNodeMixin(models.AbstractModel):
     def _prs_generate_codes(self, vals_list):
         """Fill missing codes in ``vals_list`` from the label, unique within each form."""
         missing = [
-            index for index, vals in enumerate(vals_list) if self._prs_code_source and not vals.get("code")
+            index
+            for index, vals in enumerate(vals_list)
+            if self._prs_code_source and not vals.get("code")
         ]
         if not missing:
             return

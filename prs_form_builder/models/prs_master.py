@@ -81,8 +81,8 @@ class PrsMaster(models.Model):
             langs = env["res.lang"].with_context(active_test=False).search([], order="name")
             return [(lang.code, lang.name, False) for lang in langs]
         if source == "currency":
-            currencies = env["res.currency"].with_context(active_test=False).search(
-                [], order="name"
+            currencies = (
+                env["res.currency"].with_context(active_test=False).search([], order="name")
             )
             return [(c.name, c.full_name or c.name, False) for c in currencies]
         return []
@@ -92,7 +92,9 @@ class PrsMaster(models.Model):
         items_model = self.env["prs.master.item"].with_context(active_test=False)
         for master in self.filtered(lambda m: m.source != "manual"):
             rows = self._prs_odoo_rows(master.source)
-            existing = {item.value: item for item in items_model.search([("master_id", "=", master.id)])}
+            existing = {
+                item.value: item for item in items_model.search([("master_id", "=", master.id)])
+            }
             to_create = []
             for index, (value, label, parent) in enumerate(rows):
                 sequence = (index + 1) * 10
@@ -114,7 +116,12 @@ class PrsMaster(models.Model):
                     True,
                 ):
                     item.write(
-                        {"label": label, "parent_value": parent, "sequence": sequence, "active": True}
+                        {
+                            "label": label,
+                            "parent_value": parent,
+                            "sequence": sequence,
+                            "active": True,
+                        }
                     )
             items_model.create(to_create)
             gone = items_model.browse([item.id for item in existing.values()])

@@ -167,6 +167,4 @@ class PrsFormCommon(TransactionCase):
             page_commands.append(
                 Command.create({"title": f"P{page_index}", "section_ids": section_commands})
             )
-        return cls.env["form.form"].create(
-            {"name": code, "code": code, "page_ids": page_commands}
-        )
+        return cls.env["form.form"].create({"name": code, "code": code, "page_ids": page_commands})

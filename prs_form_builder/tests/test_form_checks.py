@@ -136,7 +136,10 @@ class TestFormChecks(PrsFormCommon):
                             "title": "Two",
                             "section_ids": [
                                 Command.create(
-                                    {"title": "B", "field_ids": [Command.create({"label": "Later"})]}
+                                    {
+                                        "title": "B",
+                                        "field_ids": [Command.create({"label": "Later"})],
+                                    }
                                 )
                             ],
                         }

@@ -34,7 +34,9 @@ class TestFormCodes(PrsFormCommon):
                 {"section_id": section.id, "label": "Today"},
             ]
         )
-        self.assertEqual(fields.mapped("code"), ["cafe_prefere", "field_2nd_address", "today_field"])
+        self.assertEqual(
+            fields.mapped("code"), ["cafe_prefere", "field_2nd_address", "today_field"]
+        )
 
     def test_duplicate_code_refused(self):
         """Two fields of one form cannot share a code."""
@@ -62,7 +64,9 @@ class TestFormCodes(PrsFormCommon):
     def test_archived_field_leaves_tree(self):
         """An archived field is left out of the serialized tree."""
         self.field("interests").active = False
-        codes = [f["code"] for f in self.form._prs_build_tree()["pages"][0]["sections"][0]["fields"]]
+        codes = [
+            f["code"] for f in self.form._prs_build_tree()["pages"][0]["sections"][0]["fields"]
+        ]
         self.assertNotIn("interests", codes)
 
     def test_duplicate_choice_value_refused(self):

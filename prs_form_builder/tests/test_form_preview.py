@@ -17,7 +17,9 @@ class TestFormPreview(PrsFormCommon):
     def test_preview_escapes_labels_and_choices(self):
         """An XSS payload in a label and in a choice is rendered escaped."""
         self.field("age").label = XSS
-        self.field("interests").write({"choice_ids": [Command.create({"label": XSS, "value": "x"})]})
+        self.field("interests").write(
+            {"choice_ids": [Command.create({"label": XSS, "value": "x"})]}
+        )
         html = str(self.form._prs_render_preview())
         self.assertNotIn("<script>", html)
         self.assertIn("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", html)

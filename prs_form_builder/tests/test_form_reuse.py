@@ -133,8 +133,11 @@ class TestMasters(PrsFormCommon):
             }
         )
         node = [
-            f for p in self.form._prs_build_tree()["pages"] for s in p["sections"]
-            for f in s["fields"] if f["code"] == field.code
+            f
+            for p in self.form._prs_build_tree()["pages"]
+            for s in p["sections"]
+            for f in s["fields"]
+            if f["code"] == field.code
         ][0]
         self.assertEqual(node["master"], "diet")
         self.assertEqual(

@@ -42,7 +42,9 @@ class TestFormSerializer(PrsFormCommon):
         self.assertEqual(
             set(tree), {"id", "code", "title", "version", "checksum", "rules", "pages"}
         )
-        self.assertEqual((tree["id"], tree["code"], tree["title"]), (self.form.id, "reg", "Register"))
+        self.assertEqual(
+            (tree["id"], tree["code"], tree["title"]), (self.form.id, "reg", "Register")
+        )
         self.assertIsNone(tree["version"])
         self.assertIsNone(tree["checksum"])
         self.assertEqual(
@@ -68,9 +70,7 @@ class TestFormSerializer(PrsFormCommon):
         """Field settings land in the node; validation holds only the keys that are set."""
         tree = self.form._prs_build_tree()
         fields = {f["code"]: f for _p, _s, f in serializer.iter_fields(tree)}
-        self.assertEqual(
-            fields["full_name"]["validation"], {"min_length": 2, "max_length": 60}
-        )
+        self.assertEqual(fields["full_name"]["validation"], {"min_length": 2, "max_length": 60})
         self.assertEqual(fields["full_name"]["transform"], "trim")
         self.assertEqual(fields["full_name"]["maps_to"], "name")
         self.assertTrue(fields["full_name"]["required"])
@@ -110,8 +110,12 @@ class TestFormSerializer(PrsFormCommon):
                     "consent_text": "<p>I agree</p>",
                     "default_value": "false",
                 },
-                {"section_id": section.id, "label": "Intro", "field_type": "static",
-                 "content": "<p>Welcome</p>"},
+                {
+                    "section_id": section.id,
+                    "label": "Intro",
+                    "field_type": "static",
+                    "content": "<p>Welcome</p>",
+                },
                 {
                     "section_id": section.id,
                     "label": "Code",
@@ -135,8 +139,11 @@ class TestFormSerializer(PrsFormCommon):
         self.assertIsNone(fields["full_name"]["content"])
         self.assertEqual(
             fields["code"]["validation"],
-            {"pattern": "^[A-Z]+$", "pattern_message": "Capitals only",
-             "messages": {"required": "Say it"}},
+            {
+                "pattern": "^[A-Z]+$",
+                "pattern_message": "Capitals only",
+                "messages": {"required": "Say it"},
+            },
         )
         self.assertTrue(fields["code"]["sensitive"])
 

@@ -105,8 +105,10 @@ class TestFormVersions(PrsFormCommon):
         restored = self.form._prs_build_tree()
         self.assertEqual(restored["pages"], first.tree["pages"])
         self.assertEqual(restored["rules"], first.tree["rules"])
-        self.assertEqual(self.form.field_ids.filtered(lambda f: f.code == "country").master_id,
-                         self.country_master)
+        self.assertEqual(
+            self.form.field_ids.filtered(lambda f: f.code == "country").master_id,
+            self.country_master,
+        )
 
     def test_restore_other_form_version_refused(self):
         """A version of another form cannot be restored."""
@@ -127,8 +129,10 @@ class TestFormVersions(PrsFormCommon):
         )
         self.form.action_publish()
         diff = first._prs_compare(self.form.current_version_id)
-        self.assertEqual(diff["added"], [{"kind": "field", "code": "nickname",
-                                          "path": "personal/identity/nickname"}])
+        self.assertEqual(
+            diff["added"],
+            [{"kind": "field", "code": "nickname", "path": "personal/identity/nickname"}],
+        )
         self.assertEqual([n["code"] for n in diff["removed"]], ["employer"])
         changed = {n["code"]: n["changes"] for n in diff["changed"]}
         self.assertEqual(

@@ -145,56 +145,54 @@ def _check_publishable(tree):
     return problems
 
 
-def check_tree(tree, expression, masters=None, publish=False):
-    """Return the problems of a form tree.
-
-    ``expression``: the ``tools.expression`` module (check, names, is_true);
-    ``masters``: {master code: iterable of values} used to check literals compared
-    with master-backed fields; ``publish``: add the checks only publishing needs.
-    """
-    problems = []
-    field_codes = {field["code"] for _p, _s, field in iter_fields(tree)}
-    known = field_codes | CONTEXT_NAMES
-    list_names = {f["code"] for _p, _s, f in iter_fields(tree) if f["type"] in MULTI_TYPES}
-    bad = set()
-    names = {}
+def _check_expressions(tree, expression):
+    """Run ``expression.check`` on every expression; return (problems, bad, names)."""
+    fields = [field for _p, _s, field in iter_fields(tree)]
+    known = {field["code"] for field in fields} | CONTEXT_NAMES
+    list_names = {field["code"] for field in fields if field["type"] in MULTI_TYPES}
+    problems, bad, names = [], set(), {}
     for kind, code, attr, expr in _expressions(tree):
         if not expr:
             continue
         messages = expression.check(expr, known, list_names)
         if messages:
             bad.add((kind, code, attr))
-            for message in messages:
-                problems.append(
-                    (kind, code, "expression", {"attr": attr, "expr": expr, "problem": message})
-                )
+            problems.extend(
+                (kind, code, "expression", {"attr": attr, "expr": expr, "problem": message})
+                for message in messages
+            )
             continue
         names[(kind, code, attr)] = _roots(expression, expr)
+    return problems, bad, names
 
-    # visibility graph: a node depends on its container and on the fields its condition reads
+
+def _visibility_graph(tree, names):
+    """(graph, conditions): a node depends on its container and on the fields it reads."""
+    field_codes = {field["code"] for _p, _s, field in iter_fields(tree)}
+
+    def reads(kind, code):
+        found = names.get((kind, code, "condition"), ())
+        return {("field", name) for name in found if name in field_codes}
+
     graph, conditions = {}, {}
     for page in tree.get("pages", []):
         page_key = ("page", page["code"])
-        graph[page_key] = {
-            ("field", n) for n in names.get(("page", page["code"], "condition"), ()) if n in field_codes
-        }
+        graph[page_key] = reads(*page_key)
         conditions[page_key] = page.get("condition")
         for section in page.get("sections", []):
             section_key = ("section", section["code"])
-            reads = names.get(("section", section["code"], "condition"), ())
-            graph[section_key] = {page_key} | {("field", n) for n in reads if n in field_codes}
+            graph[section_key] = {page_key} | reads(*section_key)
             conditions[section_key] = section.get("condition")
             for field in section.get("fields", []):
                 field_key = ("field", field["code"])
-                reads = names.get(("field", field["code"], "condition"), ())
-                graph[field_key] = {section_key} | {("field", n) for n in reads if n in field_codes}
+                graph[field_key] = {section_key} | reads(*field_key)
                 conditions[field_key] = field.get("condition")
-                if field["code"] in names.get(("field", field["code"], "required_if"), ()):
-                    problems.append(
-                        ("field", field["code"], "self_reference", {"attr": "required_if"})
-                    )
+    return graph, conditions
 
-    cyclic = set()
+
+def _check_cycles(graph):
+    """Return (problems, cyclic nodes) of the visibility graph."""
+    problems, cyclic = [], set()
     for component in _strongly_connected(graph):
         node = component[0]
         if len(component) == 1 and node not in graph.get(node, ()):
@@ -206,10 +204,12 @@ def check_tree(tree, expression, masters=None, publish=False):
             ordered = list(reversed(component)) + [component[-1]]
             path = " -> ".join(f"{kind} {code}" for kind, code in ordered)
             problems.append((node[0], node[1], "cycle", {"path": path}))
+    return problems, cyclic
 
-    # never shown: a condition that is false whatever the participant answers
-    never = set(cyclic)
-    changed = True
+
+def _check_never_shown(graph, conditions, names, bad, cyclic, expression):
+    """Nodes whose condition is false whatever the participant answers."""
+    problems, never, changed = [], set(cyclic), True
     while changed:
         changed = False
         for node, deps in graph.items():
@@ -224,22 +224,35 @@ def check_tree(tree, expression, masters=None, publish=False):
             if not expr or (node[0], node[1], "condition") in bad:
                 continue
             reads = names.get((node[0], node[1], "condition"), set())
-            if reads & CONTEXT_NAMES:
+            if reads & CONTEXT_NAMES or any(("field", name) not in never for name in reads):
                 continue
-            if all(("field", name) in never for name in reads) and not expression.is_true(
-                expr, {}
-            ):
+            if not expression.is_true(expr, {}):
                 never.add(node)
                 changed = True
                 problems.append((node[0], node[1], "never_shown", {"expr": expr}))
+    return problems
 
+
+def check_tree(tree, expression, masters=None, publish=False):
+    """Return the problems of a form tree.
+
+    ``expression``: the ``tools.expression`` module (check, names, is_true);
+    ``masters``: {master code: iterable of values} used to check literals compared
+    with master-backed fields; ``publish``: add the checks only publishing needs.
+    """
+    problems, bad, names = _check_expressions(tree, expression)
+    for _page, _section, field in iter_fields(tree):
+        if field["code"] in names.get(("field", field["code"], "required_if"), ()):
+            problems.append(("field", field["code"], "self_reference", {"attr": "required_if"}))
+    graph, conditions = _visibility_graph(tree, names)
+    cycle_problems, cyclic = _check_cycles(graph)
+    problems.extend(cycle_problems)
+    problems.extend(_check_never_shown(graph, conditions, names, bad, cyclic, expression))
     for kind, code, attr, expr in _expressions(tree):
         if kind != "rule" or not expr or (kind, code, attr) in bad:
             continue
-        reads = names.get((kind, code, attr), set())
-        if not reads and not expression.is_true(expr, {}):
+        if not names.get((kind, code, attr)) and not expression.is_true(expr, {}):
             problems.append((kind, code, "never_passes", {"expr": expr}))
-
     problems.extend(_check_choice_refs(tree, masters, bad))
     if publish:
         problems.extend(_check_publishable(tree))

@@ -167,9 +167,7 @@ def build_tree(form, pages, sections, fields, choices, rules, messages, master_c
         choices_by_field.setdefault(choice["field_id"], []).append(choice)
     messages_by_field = {}
     for message in messages:
-        messages_by_field.setdefault(message["field_id"], {})[message["rule"]] = message[
-            "message"
-        ]
+        messages_by_field.setdefault(message["field_id"], {})[message["rule"]] = message["message"]
     fields_by_section = {}
     for row in fields:
         fields_by_section.setdefault(row["section_id"], []).append(
