@@ -49,16 +49,14 @@ class EventEvent(models.Model):
         string="Template of Origin",
         ondelete="set null",
         readonly=True,
-        copy=False,
         help="Program template whose flows were copied into this program.",
     )
     prs_template_version = fields.Integer(
         string="Template Version",
         readonly=True,
-        copy=False,
         help="Version of the template when its flows were copied.",
     )
-    flow_ids = fields.One2many("event.flow", "event_id", string="Flows")
+    flow_ids = fields.One2many("event.flow", "event_id", string="Flows", copy=True)
     prs_step_ids = fields.One2many(
         "event.flow.step", "event_id", string="Flow Steps", readonly=True
     )
@@ -135,6 +133,28 @@ class EventEvent(models.Model):
             )._prs_apply_template()
         return res
 
+    @api.returns("self", lambda value: value.id)
+    def copy(self, default=None):
+        """A duplicated program gets a free program code and draft copies of its flows."""
+        self.ensure_one()
+        default = dict(default or {})
+        if self.prs_code and "prs_code" not in default:
+            default["prs_code"] = self._prs_free_program_code(f"{self.prs_code}-COPY")
+        return super().copy(default)
+
+    @api.model
+    def _prs_free_program_code(self, code):
+        taken = set(
+            self.with_context(active_test=False)
+            .search([("prs_code", "=like", f"{code}%")])
+            .mapped("prs_code")
+        )
+        candidate, counter = code, 1
+        while candidate in taken:
+            counter += 1
+            candidate = f"{code}-{counter}"
+        return candidate
+
     def _prs_apply_template(self):
         """Copy the flows of each program's template (event type) into the program.
 
@@ -193,7 +213,7 @@ class EventEvent(models.Model):
             "id": self.id,
             "code": self.prs_code or "",
             "name": self.name or "",
-            "type": self.event_type_id.name or "",
+            "type": self.event_type_id.prs_type_code or "",
             "fee": self.prs_fee,
             "currency": self.prs_currency_id.name or "",
             "seats_limited": self.seats_limited,

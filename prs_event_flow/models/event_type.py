@@ -7,6 +7,11 @@ PRS_TEMPLATE_FIELDS = {"prs_flow_ids", "prs_form_mode"}
 class EventType(models.Model):
     _inherit = "event.type"
 
+    prs_type_code = fields.Char(
+        string="Program Type Code",
+        help="Stable code of the program type, read by skip conditions as program.type "
+        "(e.g. retreat, workshop).",
+    )
     prs_flow_ids = fields.One2many(
         "event.type.flow", "event_type_id", string="Template Flows", copy=True
     )

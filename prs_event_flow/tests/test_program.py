@@ -78,6 +78,24 @@ class TestProgram(PrsEventFlowCase):
         self.assertEqual(context["id"], self.program.id)
         self.assertIn("type", context)
 
+    def test_program_context_type_code(self):
+        """program.type is the stable code of the program type, not its translated name."""
+        self.program.event_type_id = self.env["event.type"].create(
+            {"name": "Residential Retreat", "prs_type_code": "retreat"}
+        )
+        self.assertEqual(self.program._prs_program_context()["type"], "retreat")
+
+    def test_duplicate_program(self):
+        """A duplicated program gets a free code and draft copies of the flows."""
+        copy = self.program.copy()
+        self.assertEqual(copy.prs_code, "EF-1-COPY")
+        self.assertTrue(copy.prs_is_program)
+        self.assertEqual(copy.flow_ids.mapped("code"), ["standard"])
+        self.assertEqual(copy.flow_ids.state, "draft")
+        self.assertEqual(len(copy.flow_ids.step_ids), 5)
+        self.assertNotEqual(copy.flow_ids, self.flow)
+        self.assertEqual(self.program.copy().prs_code, "EF-1-COPY-2")
+
     def test_program_code_unique(self):
         """Two programs cannot share a code."""
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):

@@ -1,4 +1,4 @@
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import PrsEventFlowCase
 
@@ -121,3 +121,17 @@ class TestProgramTemplate(PrsEventFlowCase):
         program = self._from_template("TPL-7")
         program.flow_ids.action_publish()
         self.assertEqual(set(program.flow_ids.mapped("state")), {"published"})
+
+    def test_program_form_from_template(self):
+        """Creating a program in the program form with a template copies its flows."""
+        with Form(
+            self.env["event.event"].with_user(self.configurator).with_context(prs_program=True)
+        ) as program_form:
+            program_form.name = "From the form"
+            program_form.prs_code = "TPL-FORM"
+            program_form.date_begin = "2030-04-01 08:00:00"
+            program_form.date_end = "2030-04-05 18:00:00"
+            program_form.event_type_id = self.template
+        program = program_form.record
+        self.assertEqual(program.flow_ids.mapped("code"), ["standard", "quick"])
+        self.assertEqual(program.prs_template_id, self.template)
