@@ -249,6 +249,7 @@ class TestExpressionCheck(BaseCase):
             "'a' inx",
             "f(x)",
             "x == 'a\\nb'",
+            "x ^ 2 > 3",
         ):
             with self.subTest(expr=expr):
                 self.assertTrue(expression.check(expr, known))

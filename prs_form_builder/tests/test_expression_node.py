@@ -9,6 +9,7 @@ import random
 import shutil
 import subprocess
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo.tests import BaseCase, tagged
 
@@ -110,6 +111,7 @@ EXTRA_CASES = [
     ("age // 3", None),
     ("age % 7", None),
     ("age ^ 2", None),
+    ("2.5 ^ 2.5", {}),
     ("age / zero", None),
     ("zero / zero", None),
     ("0.1 + 0.2", None),
@@ -248,6 +250,15 @@ def run_node(cases):
 
 @tagged("post_install", "-at_install", "prs", "prs_expression")
 class TestExpressionAgainstNode(BaseCase):
+    def test_missing_node_fails_clearly(self):
+        """Without node or the npm package the conformance check fails (never skips)."""
+        with patch.object(shutil, "which", return_value=None), self.assertRaises(AssertionError):
+            run_node([("1", {})])
+        missing = Path("/nonexistent/prs/tests/node")
+        with patch(f"{__name__}.NODE_DIR", missing), self.assertRaises(AssertionError) as caught:
+            run_node([("1", {})])
+        self.assertIn("npm jexl is not installed", str(caught.exception))
+
     def assert_agree(self, cases):
         references = run_node(cases)
         agreed = 0

@@ -37,7 +37,8 @@ Refused on save by :func:`check` (the renderer and the server would agree, but t
 construct is a trap or cannot be guaranteed): syntax the two parsers read differently,
 transforms (``x|upper``) and function calls (none exist in the renderer), relative
 identifiers and filters other than a literal index/key (``tags[0]``, ``obj['k']``),
-names that are JavaScript built-in members (``constructor``, ``toString``, ...), unknown
+names that are JavaScript built-in members (``constructor``, ``toString``, ...), the power
+operator ``^`` (V8's ``Math.pow`` and C's ``pow`` can differ in the last bit), unknown
 names, expressions longer than :data:`MAX_LENGTH`, and ``.length`` (or any property) on a
 list field named in ``list_names`` (jexl reads it from the list's first element).
 """
@@ -1129,6 +1130,11 @@ def _construct_problems(tree):
                 problems.append(f"Relative name '.{node.value}' is not supported")
             elif node.value in _ALL_MEMBERS:
                 problems.append(f"'{node.value}' is a JavaScript built-in name; rename it")
+        elif isinstance(node, BinaryExpression) and node.operator.symbol == "^":
+            problems.append(
+                "The power operator '^' is not supported: the browser and the server can "
+                "differ in its last digit; multiply instead"
+            )
         elif isinstance(node, FilterExpression):
             key = node.expression
             literal_key = isinstance(key, Literal) and (
