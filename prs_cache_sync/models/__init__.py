@@ -8,3 +8,4 @@ from . import form_form
 from . import prs_master
 from . import prs_master_item
 from . import prs_cache_health
+from . import prs_cache_target_multiworker

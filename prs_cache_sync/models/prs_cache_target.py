@@ -207,19 +207,17 @@ class PrsCacheTarget(models.Model):
 
     def _prs_mark_down(self, error):
         """Remember a failure (message redacted) and let the cron retry."""
-        now = fields.Datetime.now()
         for target in self:
             _DOWN_UNTIL[(self.env.cr.dbname, target.id)] = time.monotonic() + DOWN_GRACE
         message = self._prs_redact(str(error))[:500]
         _logger.warning("Redis cache target(s) %s unavailable: %s", self.ids, message)
-        self.write({"last_error": message, "last_error_date": now})
+        self._prs_record_failure(message)  # multi-worker safe (prs_cache_target_multiworker)
         return message
 
     def _prs_mark_up(self):
         for target in self:
             _DOWN_UNTIL.pop((self.env.cr.dbname, target.id), None)
-        self.filtered("last_error").write({"last_error": False})
-        self.write({"last_success_date": fields.Datetime.now()})
+        self._prs_record_success()  # multi-worker safe (prs_cache_target_multiworker)
 
     @api.model
     def _prs_get_active_targets(self):

@@ -6,3 +6,4 @@ from . import test_security
 from . import test_theme
 from . import test_health
 from . import test_sentinel
+from . import test_multiworker

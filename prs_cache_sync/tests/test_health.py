@@ -20,12 +20,16 @@ class TestHealth(HttpCase):
         cls.addClassCleanup(cls.redis.stop)
         cls.addClassCleanup(redis_io.drop_clients)
         cls.env["prs.cache.target"].search([]).action_archive()
-        cls.target = cls.env["prs.cache.target"].create(
-            {
-                "name": "Health Redis",
-                "url": f"redis://:{PASSWORD}@127.0.0.1:{cls.redis.port}/0",
-                "key_prefix": "prs:h6health",
-            }
+        cls.target = (
+            cls.env["prs.cache.target"]
+            .with_context(prs_cache_no_initial_sync=True)
+            .create(
+                {
+                    "name": "Health Redis",
+                    "url": f"redis://:{PASSWORD}@127.0.0.1:{cls.redis.port}/0",
+                    "key_prefix": "prs:h6health",
+                }
+            )
         )
         cls.cron = cls.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver")
         cls.cron.lastcall = "2026-01-02 03:04:05"
