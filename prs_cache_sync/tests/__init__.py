@@ -6,4 +6,5 @@ from . import test_security
 from . import test_theme
 from . import test_health
 from . import test_sentinel
+from . import test_node_consumer
 from . import test_multiworker

@@ -229,9 +229,10 @@ class PrsCacheCase(TransactionCase):
             if not key.endswith(":meta:versions")
         }
 
-    def sync_masters(self):
-        """Push every master (the database has some from the module data)."""
-        self.env["prs.cache.key"]._prs_sync_masters(targets=self.target)
+    def sync_all(self):
+        """Push everything the database publishes (masters from the module data, other
+        published programs), so that a global Verify starts in sync."""
+        self.env["prs.cache.key"]._prs_sync_all(targets=self.target)
         self.commit_hooks()
 
     def publish(self, flows=None):

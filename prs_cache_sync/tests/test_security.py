@@ -58,7 +58,7 @@ class TestCacheAccess(PrsCacheCase):
             "prs_cache_sync.action_server_event_event_prs_cache_resync", self.event, self.admin
         )
         self.commit_hooks()
-        program_keys = {key for key in self.data_keys() if ":master:" not in key}
+        program_keys = {key for key in self.data_keys() if key.startswith(self.program_key())}
         self.assertEqual(len(program_keys), len(self.flow.step_ids) + 1)
         result = self._run_action(
             "prs_cache_sync.action_server_event_event_prs_cache_verify", self.event, self.admin

@@ -12,7 +12,7 @@ class TestVerify(PrsCacheCase):
     def test_verify_in_sync(self):
         """Right after publishing, Verify reports no drift."""
         self.publish()
-        self.sync_masters()
+        self.sync_all()
         wizard = self._verify()
         self.assertFalse(wizard.line_ids)
         self.assertGreaterEqual(wizard.ok_count, len(self.flow.step_ids) + 1)
@@ -20,7 +20,7 @@ class TestVerify(PrsCacheCase):
     def test_verify_finds_edited_deleted_and_foreign_keys(self):
         """A key edited by hand is stale, one deleted by hand missing, an extra foreign."""
         self.publish()
-        self.sync_masters()
+        self.sync_all()
         steps = self.flow.step_ids.sorted("sequence")
         edited = self.get_json(self.step_key(steps[0]))
         edited["step"]["name"] = "Hacked"
