@@ -107,9 +107,13 @@ class EventRegistration(models.Model):
             vals = dict(vals, prs_state_changed_at=fields.Datetime.now())
             vals.setdefault("state", PRS_TO_ODOO_STATE[vals["prs_state"]])
             changed = self.filtered(lambda r: r.prs_state != vals["prs_state"])
+            # a seat freed by a real confirmed registration goes to the waitlist
+            freed = changed.filtered(lambda r: r.prs_state == "confirmed" and not r.prs_is_test)
             res = super().write(vals)
             if not self.env.context.get("prs_no_mail"):
                 changed._prs_send_state_mail()
+            if freed:
+                freed.event_id._prs_promote_waitlist()
             return res
         if vals.get("state") in ODOO_TO_PRS_STATE:
             # Odoo's own buttons (confirm, cancel, reset, attended) move the PRS state.
@@ -252,9 +256,7 @@ class EventRegistration(models.Model):
             {"in_progress", "submitted", "changes_requested", "waitlisted", "confirmed"},
             _("cancel"),
         )
-        freed = self.filtered(lambda r: r.prs_state == "confirmed" and not r.prs_is_test)
         self.write({"prs_state": "cancelled"})
-        freed.event_id._prs_promote_waitlist()
         return True
 
     def action_prs_request_changes(self):
@@ -308,7 +310,7 @@ class EventRegistration(models.Model):
         # sudo: the caller is the API integration user, whose group has no other access
         # on purpose; everything below reads/writes only the program, flow, step and
         # registration named in the payload, after checking them.
-        self_sudo = self.sudo().with_context(tracking_disable=False)
+        self_sudo = self.sudo()
         errors = intake.check_payload(payload, max_bytes=self._prs_max_payload_bytes())
         if errors:
             return {"ok": False, "errors": errors}
@@ -328,6 +330,13 @@ class EventRegistration(models.Model):
         except psycopg2.IntegrityError:
             # the unique submission id won a race the advisory lock did not cover
             replay = self_sudo._prs_replay(submission_id, payload_hash)
+            if not replay:
+                # The winner committed after this transaction's snapshot was taken (before
+                # the advisory lock): read its stored result in a fresh transaction.
+                with self.pool.cursor() as fresh_cr:
+                    replay = self_sudo.with_env(self_sudo.env(cr=fresh_cr))._prs_replay(
+                        submission_id, payload_hash
+                    )
             if replay:
                 return replay
             _logger.exception("prs_submit: integrity error for %s", submission_id)

@@ -70,6 +70,10 @@ class TestLifecycle(PrsRegistrationCase):
         self.assertEqual(first.state, "cancel")
         self.assertEqual(second.prs_state, "confirmed")
         self.assertEqual(third.prs_state, "waitlisted")
+        # Odoo's own attendee cancel button frees the seat the same way
+        second.action_cancel()
+        self.assertEqual(second.prs_state, "cancelled")
+        self.assertEqual(third.prs_state, "confirmed")
 
     def test_test_registrations_do_not_count(self):
         """Test registrations take no seat: a real one is still confirmed."""

@@ -33,7 +33,8 @@ def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
         return [error("malformed", "The payload must be a JSON object.")]
     try:
         size = len(canonical_json(payload).encode())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
+        # RecursionError: nesting deeper than the JSON encoder's recursion limit
         return [error("malformed", "The payload is not JSON-serialisable.")]
     if size > max_bytes:
         return [
