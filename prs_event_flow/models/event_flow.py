@@ -198,7 +198,7 @@ class EventFlow(models.Model):
         """Return the visible steps and the next step for the answers given so far.
 
         :param answers_by_step: ``{step code: {field code: value}}``
-        :param current_step: ``event.flow.step`` record (or its code); None for the start
+        :param current_step: ``event.flow.step`` record, its id or its code; None: start
         :param today: ``datetime.date`` or ISO string; default: today
         :return: ``{"steps": visible steps (ordered recordset), "next_step": step or
             empty recordset}``
@@ -208,6 +208,8 @@ class EventFlow(models.Model):
         specs = [{"code": step.code, "condition": step.condition} for step in steps]
         if isinstance(current_step, models.BaseModel):
             current_step = current_step.code if current_step else None
+        elif isinstance(current_step, int) and not isinstance(current_step, bool):
+            current_step = steps.filtered(lambda s: s.id == current_step).code or None
         today = today or fields.Date.context_today(self)
         if not isinstance(today, str):
             today = today.isoformat()

@@ -125,3 +125,18 @@ class TestFlowAccess(PrsEventFlowCase):
             flow.name = "Changed"
         template.prs_flow_ids.with_user(self.configurator).name = "Changed"
         self.assertEqual(template.prs_flow_ids.name, "Changed")
+
+    def test_views_load_for_each_group(self):
+        """The program, flow and template views load for configurators and coordinators."""
+        for user in (self.configurator, self.coordinator):
+            for model in ("event.event", "event.flow", "event.flow.step"):
+                views = (
+                    self.env[model].with_user(user).get_views([(False, "form"), (False, "list")])
+                )
+                self.assertIn("form", views["views"])
+        program_form = (
+            self.env["event.event"]
+            .with_user(self.coordinator)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn("prs_flows", program_form)

@@ -29,6 +29,12 @@ class TestNavigation(PrsEventFlowCase):
         self.assertEqual(nav["next_step"].code, "terms")
         self.assertNotIn("health", self._codes(nav["steps"]))
 
+    def test_current_step_by_id(self):
+        """The current step may be given by id, as the intake payload carries it."""
+        personal = self.flow.step_ids.filtered(lambda s: s.code == "personal")
+        nav = self.flow._prs_navigation({"personal": {"age": 30}}, current_step=personal.id)
+        self.assertEqual(nav["next_step"].code, "terms")
+
     def test_program_fee_zero_skips_payment(self):
         """With a fee of 0 the payment step is skipped."""
         self.program.prs_fee = 0
