@@ -578,6 +578,14 @@ class TestValidationHostileInput(ValidationCase):
         self.assertIn(("date", "type"), codes)
         self.assertEqual(values, {"country": None})
 
+    def test_unknown_keys_are_capped(self):
+        """Thousands of unknown keys give a bounded number of errors."""
+        answers = {f"k{i}": i for i in range(5000)}
+        values, errors = validate_answers(make_tree(make_field("a")), answers, today=TODAY)
+        self.assertEqual(values, {})
+        self.assertEqual(len(errors), 50)
+        self.assertEqual({e["code"] for e in errors}, {"unknown_field"})
+
     def test_not_an_object(self):
         """Answers that are not an object give one structured error."""
         for answers in (None, [], "x", 3):

@@ -58,6 +58,8 @@ BOOLEAN_TYPES = ("boolean", "consent")
 MAX_TEXT_LENGTH = 65536
 #: Most items accepted in a multiple-choice answer.
 MAX_ITEMS = 1000
+#: Most ``unknown_field`` errors reported for one set of answers.
+MAX_UNKNOWN_ERRORS = 50
 #: Largest integer accepted (JavaScript's safe integers, the renderer's numbers).
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -588,8 +590,9 @@ def _coerce_answers(fields, answers):
     for key, raw in answers.items():
         field = fields.get(key) if isinstance(key, str) else None
         if field is None or (field.get("type") == "static" and not _is_empty(raw)):
-            message = DEFAULT_MESSAGES["unknown_field"]
-            unknown.append(_error(str(key)[:200], "unknown_field", message))
+            if len(unknown) < MAX_UNKNOWN_ERRORS:
+                message = DEFAULT_MESSAGES["unknown_field"]
+                unknown.append(_error(str(key)[:200], "unknown_field", message))
             continue
         if field.get("type") == "static":
             continue
