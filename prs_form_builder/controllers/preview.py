@@ -1,6 +1,8 @@
 from odoo import http
 from odoo.http import request
 
+from ..tools import preview as preview_tools
+
 
 class FormPreviewController(http.Controller):
     @http.route(
@@ -10,15 +12,25 @@ class FormPreviewController(http.Controller):
         methods=["GET"],
     )
     def preview(self, form_id, version_id=None, **kwargs):
-        """Participant preview of a form's draft, or of one of its versions."""
+        """Participant preview of a form's draft or of one of its versions; with
+        ``prs_apply`` the entered answers drive the conditions and the validator."""
         form = request.env["form.form"].browse(form_id).exists()
         if not form:
             raise request.not_found()
-        html = form._prs_render_preview(int(version_id) if version_id else None)
+        version_id = int(version_id) if version_id and version_id.isdigit() else None
+        answers = None
+        if kwargs.get("prs_apply"):
+            version = request.env["form.form.version"].browse(version_id)
+            tree = version._prs_get_tree() if version_id else form._prs_build_tree()
+            answers = preview_tools.parse_answers(tree, request.httprequest.args.getlist)
+        html = form._prs_render_preview(version_id, answers=answers)
         return request.make_response(
             html,
             headers=[
                 ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+                (
+                    "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+                ),
             ],
         )

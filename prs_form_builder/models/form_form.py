@@ -4,7 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from ..tools import form_checks, serializer
+from ..tools import form_checks, preview, serializer, validation
 from .form_node_mixin import CODE_RE, RESERVED_CODES
 
 # form.form fields that make up the published tree: read-only while published
@@ -614,8 +614,12 @@ class FormForm(models.Model):
             "context": {"default_template_id": self.id},
         }
 
-    def _prs_render_preview(self, version_id=None):
-        """Render the participant preview (QWeb, escaped) of the draft or of a version."""
+    def _prs_render_preview(self, version_id=None, answers=None):
+        """Render the participant preview (QWeb, escaped) of the draft or of a version.
+
+        With ``answers`` ({code: value}), nodes hidden by their conditions are shown as
+        hidden and the validator's errors are listed next to the fields.
+        """
         self.ensure_one()
         self.check_access_rights("read")
         self.check_access_rule("read")
@@ -626,14 +630,37 @@ class FormForm(models.Model):
             tree, label = version._prs_get_tree(), _("Version %s", version.version)
         else:
             tree, label = self._prs_build_tree(), _("Draft")
+        hidden, errors = set(), {}
+        if answers is not None:
+            hidden = preview.hidden_nodes(tree, answers)
+            masters = self._prs_master_values([tree])
+            _values, error_list = validation.validate_answers(tree, answers, masters=masters)
+            for error in error_list:
+                errors.setdefault(error["field"] or "", []).append(error["message"])
+        selected = {}
         for _page, _section, field in serializer.iter_fields(tree):
             # rich text blocks are HTML by design: sanitized again, then rendered as markup
             for key in ("content", "consent_text"):
                 if field.get(key):
                     field[key] = Markup(html_sanitize(field[key]))
+            value = (answers or {}).get(field["code"], field["default"])
+            if not isinstance(value, list):
+                value = [] if value in (None, False, "") else [value]
+            selected[field["code"]] = [str(item) for item in value]
         return self.env["ir.qweb"]._render(
             "prs_form_builder.form_preview_page",
-            {"tree": tree, "form": self, "preview_label": label},
+            {
+                "tree": tree,
+                "form": self,
+                "preview_label": label,
+                "version_id": version_id,
+                "answers": answers or {},
+                "applied": answers is not None,
+                "hidden": hidden,
+                "errors": errors,
+                "error_count": sum(len(messages) for messages in errors.values()),
+                "selected": selected,
+            },
         )
 
     def _prs_copy_from_template(self, name, code):

@@ -1,6 +1,8 @@
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.prs_form_builder.tools import preview
+
 from .common import PrsFormCommon
 
 XSS = "<script>alert('x')</script>"
@@ -23,6 +25,24 @@ class TestFormPreview(PrsFormCommon):
         html = str(self.form._prs_render_preview())
         self.assertNotIn("<script>", html)
         self.assertIn("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", html)
+
+    def test_preview_applies_answers(self):
+        """With answers, hidden nodes are marked and the validator's errors are listed."""
+        html = str(
+            self.form._prs_render_preview(answers={"age": 12, "full_name": "A", "interests": []})
+        )
+        self.assertIn('class="prs-page prs-hidden" data-code="adult"', html)
+        self.assertIn("Full name must be at least 2 characters long.", html)
+        html = str(self.form._prs_render_preview(answers={"age": 30, "full_name": "Ann"}))
+        self.assertIn('class="prs-page" data-code="adult"', html)
+        self.assertIn("The answers pass validation.", html)
+
+    def test_parse_answers_from_query(self):
+        """Query string values become typed answers."""
+        tree = self.form._prs_build_tree()
+        args = {"age": ["42"], "interests": ["music", "sport"], "full_name": [""]}
+        answers = preview.parse_answers(tree, lambda name: args.get(name, []))
+        self.assertEqual(answers, {"age": 42, "interests": ["music", "sport"]})
 
     def test_preview_of_version(self):
         """A published version can be previewed after the draft changed."""
@@ -78,6 +98,12 @@ class TestFormPreviewRoute(HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("&lt;script&gt;", response.text)
         self.assertNotIn(XSS, response.text)
+        field_code = form.field_ids.code
+        response = self.url_open(
+            f"/prs_form_builder/preview/{form.id}?prs_apply=1&{field_code}=%3Cb%3E"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('value="&lt;b&gt;"', response.text)
         self.authenticate("prs_preview_plain", "prs_preview_plain")
         response = self.url_open(f"/prs_form_builder/preview/{form.id}")
         self.assertNotEqual(response.status_code, 200)

@@ -3,3 +3,4 @@ from . import form_checks
 from . import tree_diff
 from . import expression
 from . import validation
+from . import preview
