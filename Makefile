@@ -18,4 +18,4 @@ format:
 
 .PHONY: bench
 bench:
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH_ARGS)
