@@ -528,7 +528,7 @@ class TestValidationHostileInput(ValidationCase):
             self.assertTrue(error["message"])
 
     @settings(
-        max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
     @given(
         answers=st.dictionaries(
@@ -545,7 +545,7 @@ class TestValidationHostileInput(ValidationCase):
         self.assertNotIn("static", values)
 
     @settings(
-        max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
     @given(answers=JSON_VALUES, tree=JSON_VALUES)
     def test_arbitrary_tree_and_answers_never_raise(self, answers, tree):
