@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import config
 
 from ..tools import intake, privacy
@@ -343,6 +344,15 @@ class EventRegistration(models.Model):
             return self._prs_error("conflict", _("The submission conflicts with another one."))
         except (UserError, ValidationError) as exc:
             return self._prs_error("invalid", str(exc.args[0] if exc.args else exc))
+        except psycopg2.OperationalError as exc:
+            if exc.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                # a concurrent call changed the same rows: let Odoo's RPC layer retry the
+                # whole call in a new transaction (it then finds the stored result)
+                raise
+            _logger.exception("prs_submit: database failure for %s", submission_id)
+            return self._prs_error(
+                "internal_error", _("The submission could not be stored; nothing was saved.")
+            )
         except Exception:
             _logger.exception("prs_submit: unexpected failure for %s", submission_id)
             return self._prs_error(
