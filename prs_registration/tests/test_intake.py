@@ -1,6 +1,9 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
+from psycopg2 import errorcodes
+
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
@@ -224,6 +227,20 @@ class TestIntake(PrsRegistrationCase):
         self.assertIntakeError(result, "internal_error")
         self.assertEqual(self.Registration.search_count([]), count)
         self.assertEqual(self.env["ir.attachment"].search_count([]), attachments)
+
+    def test_concurrency_failure_is_retried(self):
+        """A serialization failure propagates so that Odoo's RPC layer retries the call."""
+
+        class SerializationFailure(psycopg2.OperationalError):
+            pgcode = errorcodes.SERIALIZATION_FAILURE
+
+        with (
+            patch.object(
+                type(self.Registration), "_prs_intake", side_effect=SerializationFailure()
+            ),
+            self.assertRaises(psycopg2.OperationalError),
+        ):
+            self.submit(self.payload())
 
     def test_registration_closed_for_answers(self):
         """A submitted registration takes no more step answers."""
