@@ -154,7 +154,7 @@ def count_queries(db, data, payload_of):
 
 def main():
     args = common.parser(__doc__.splitlines()[0]).parse_args()
-    per_block = 25 if args.quick else 100
+    per_block = 25 if args.quick else 60
     blocks = 2 if args.quick else 3
     common.header("Intake", args)
     common.prepare(args, extra_modules=("website_event",))
