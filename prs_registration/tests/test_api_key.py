@@ -1,3 +1,4 @@
+import json
 import uuid
 import xmlrpc.client
 
@@ -80,6 +81,33 @@ class TestApiKeyIntake(PrsFixtureMixin, HttpCase):
         log = self.env["prs.intake.log"].search([("submission_id", "=", payload["submission_id"])])
         self.assertEqual(log.user_id, self.worker)
         self.assertEqual(log.remote_addr, "127.0.0.1")
+
+    def test_submit_with_key_over_jsonrpc(self):
+        """The same key works over JSON-RPC; the call is logged with its address too."""
+        payload = self._payload(form_version=42)
+        body = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [
+                    self.env.cr.dbname,
+                    self.worker.id,
+                    self.key,
+                    "event.registration",
+                    "prs_submit",
+                    [payload],
+                ],
+            },
+        }
+        response = self.url_open(
+            "/jsonrpc", data=json.dumps(body), headers={"Content-Type": "application/json"}
+        )
+        result = response.json()["result"]
+        self.assertEqual(result["errors"][0]["code"], "unknown_version")
+        log = self.env["prs.intake.log"].search([("submission_id", "=", payload["submission_id"])])
+        self.assertEqual((log.user_id, log.remote_addr), (self.worker, "127.0.0.1"))
 
     def test_wrong_key_refused(self):
         """A wrong key cannot call anything."""
