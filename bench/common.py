@@ -477,9 +477,27 @@ def table(title, headers, rows, notes=()):
     out()
 
 
+def versions():
+    """Versions of the parts measured: Odoo, PostgreSQL, redis-server, redis-py, Python."""
+    import redis
+
+    from odoo import release
+
+    server = subprocess.run(
+        ["redis-server", "--version"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    redis_version = next((w[2:] for w in server if w.startswith("v=")), "?")
+    pg_version = _query("postgres", "SHOW server_version")[0][0]
+    return (
+        f"Odoo {release.version}, PostgreSQL {pg_version}, redis-server {redis_version}, "
+        f"redis-py {redis.__version__}, Python {platform.python_version()}"
+    )
+
+
 def header(name, args):
     out(f"## {name}{' (--quick)' if args.quick else ''}\n")
-    out(f"machine: {machine_info()}; database {args.db}; python {platform.python_version()}")
+    out(f"machine: {machine_info()}; database {args.db}")
+    out(f"versions: {versions()}")
 
 
 # HTTP ---------------------------------------------------------------------------------
