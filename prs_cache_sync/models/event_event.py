@@ -75,8 +75,13 @@ class EventEvent(models.Model):
         }
 
     def _prs_cache_sync(self, force=False):
-        """Queue the Redis writes of these programs (after commit, every active target)."""
+        """Queue the Redis writes of these programs now (delivered after commit, to every
+        active target); returns the outbox rows."""
         return self.env["prs.cache.key"]._prs_sync_programs(self.ids, force=force)
+
+    def _prs_cache_sync_later(self):
+        """Queue the Redis writes of these programs once, just before the commit."""
+        self.env["prs.cache.key"]._prs_defer(program_ids=self.ids)
 
     def action_prs_cache_publish(self):
         """Server action "Publish to Redis": rewrite these programs' keys."""
@@ -92,7 +97,7 @@ class EventEvent(models.Model):
                 .search_count([("program_id", "in", self.ids)], limit=1)
             )
             if with_keys or self._prs_cache_published_flows():
-                self._prs_cache_sync()
+                self._prs_cache_sync_later()
         return result
 
     @api.ondelete(at_uninstall=False)

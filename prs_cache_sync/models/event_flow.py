@@ -10,13 +10,13 @@ class EventFlow(models.Model):
     def _prs_on_flow_published(self):
         """Published (or published again): write the flows' step keys and program index."""
         result = super()._prs_on_flow_published()
-        self.event_id._prs_cache_sync()
+        self.event_id._prs_cache_sync_later()
         return result
 
     def _prs_on_flow_unpublished(self):
         """Unpublished or archived: delete the flows' keys, rewrite the program index."""
         result = super()._prs_on_flow_unpublished()
-        self.event_id._prs_cache_sync()
+        self.event_id._prs_cache_sync_later()
         return result
 
     def write(self, vals):
@@ -24,7 +24,7 @@ class EventFlow(models.Model):
         if PRS_CACHE_FIELDS & set(vals):
             published = self.filtered(lambda flow: flow.state == "published")
             if published:
-                published.event_id._prs_cache_sync()
+                published.event_id._prs_cache_sync_later()
         return result
 
     def action_prs_cache_publish(self):

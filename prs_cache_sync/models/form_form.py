@@ -18,7 +18,7 @@ class FormForm(models.Model):
         if "current_version_id" in vals:
             # A new version was published (or an older one restored): every published
             # step using these forms gets the new tree.
-            self._prs_cache_programs()._prs_cache_sync()
+            self._prs_cache_programs()._prs_cache_sync_later()
         return result
 
     def action_prs_cache_publish(self):

@@ -6,6 +6,11 @@ from odoo import _, api, fields, models
 _logger = logging.getLogger(__name__)
 
 SYNC_BATCH = 50  # programs per batch of a resync (progress is logged per batch)
+DEFER_KEY = "prs_cache_sync.deferred"
+# Payloads are built in one language whoever publishes, so that the same database state
+# always gives the same payload (Verify compares checksums). Form trees keep the
+# language they were published in.
+PAYLOAD_LANG = "en_US"
 
 
 class PrsCacheKey(models.Model):
@@ -161,6 +166,36 @@ class PrsCacheKey(models.Model):
         )
 
     @api.model
+    def _prs_defer(self, program_ids=(), master_ids=(), master_codes=()):
+        """Sync these programs/masters once, just before the transaction commits (a loop
+        writing many items of one master queues one write, not one per item)."""
+        data = self.env.cr.precommit.data
+        deferred = data.get(DEFER_KEY)
+        if deferred is None:
+            deferred = data[DEFER_KEY] = {"programs": set(), "masters": set(), "codes": set()}
+            self.env.cr.precommit.add(self._prs_run_deferred)
+        deferred["programs"].update(program_ids)
+        deferred["masters"].update(master_ids)
+        deferred["codes"].update(code for code in master_codes if code)
+
+    def _prs_run_deferred(self):
+        deferred = self.env.cr.precommit.data.get(DEFER_KEY)
+        if not deferred:
+            return
+        # sudo: the hooks that deferred these syncs ran for users allowed to publish.
+        key_model_sudo = self.sudo()
+        if deferred["programs"]:
+            key_model_sudo._prs_sync_programs(deferred["programs"])
+        if deferred["masters"] or deferred["codes"]:
+            masters = self.env["prs.master"].browse(deferred["masters"]).exists()
+            key_model_sudo._prs_sync_masters(masters, extra_codes=deferred["codes"])
+        deferred["programs"].clear()
+        deferred["masters"].clear()
+        deferred["codes"].clear()
+        # precommit hooks run after the ORM flush: write what they created now
+        self.env.flush_all()
+
+    @api.model
     def _prs_published_at(self):
         return fields.Datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -210,7 +245,7 @@ class PrsCacheKey(models.Model):
         targets = self._prs_targets(targets)
         if not program_ids or not targets:
             return self.env["prs.cache.outbox"]
-        events = self.env["event.event"].sudo().with_context(active_test=False)
+        events = self.env["event.event"].sudo().with_context(active_test=False, lang=PAYLOAD_LANG)
         if not gone:
             events = events.browse(program_ids).exists()
         known_keys = self.sudo().search(
@@ -250,8 +285,14 @@ class PrsCacheKey(models.Model):
         targets = self._prs_targets(targets)
         if not targets:
             return self.env["prs.cache.outbox"]
-        master_model = self.env["prs.master"].sudo().with_context(active_test=False)
-        scope = masters.sudo().with_context(active_test=False) if masters is not None else None
+        master_model = (
+            self.env["prs.master"].sudo().with_context(active_test=False, lang=PAYLOAD_LANG)
+        )
+        scope = (
+            masters.sudo().with_context(active_test=False, lang=PAYLOAD_LANG)
+            if masters is not None
+            else None
+        )
         all_masters = master_model.search([]) if scope is None else scope
         domain = [("target_id", "in", targets.ids), ("kind", "=", "master")]
         if scope is not None:

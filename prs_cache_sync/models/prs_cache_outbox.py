@@ -137,15 +137,21 @@ class PrsCacheOutbox(models.Model):
             @postcommit.add
             def deliver_after_commit():
                 ids = sorted(pending_ids)
-                try:
-                    with Registry(dbname).cursor() as cr:
-                        env = api.Environment(cr, SUPERUSER_ID, {})
-                        env["prs.cache.outbox"].browse(ids)._prs_deliver(immediate=True)
-                except Exception as error:  # a save must never fail because of Redis
-                    _logger.warning(
-                        "Redis delivery after commit failed, the cron will retry: %s",
-                        type(error).__name__,
-                    )
+                # one short transaction per batch: a large resync never holds many locks
+                for start in range(0, len(ids), BATCH_SIZE):
+                    batch_ids = ids[start : start + BATCH_SIZE]
+                    try:
+                        with Registry(dbname).cursor() as cr:
+                            env = api.Environment(cr, SUPERUSER_ID, {})
+                            env["prs.cache.outbox"].browse(batch_ids)._prs_deliver(
+                                limit=len(batch_ids), immediate=True
+                            )
+                    except Exception as error:  # a save must never fail because of Redis
+                        _logger.warning(
+                            "Redis delivery after commit failed, the cron will retry: %s",
+                            type(error).__name__,
+                        )
+                        return
 
         pending_ids.update(self.ids)
 

@@ -31,29 +31,32 @@ class PrsMaster(models.Model):
         return entries
 
     def _prs_cache_sync(self, force=False, extra_codes=()):
+        """Queue these masters' list writes now; returns the outbox rows."""
         return self.env["prs.cache.key"]._prs_sync_masters(
             self, force=force, extra_codes=extra_codes
         )
 
+    def _prs_cache_sync_later(self, extra_codes=()):
+        """Queue these masters' list writes once, just before the commit."""
+        self.env["prs.cache.key"]._prs_defer(master_ids=self.ids, master_codes=extra_codes)
+
     @api.model_create_multi
     def create(self, vals_list):
         masters = super().create(vals_list)
-        masters._prs_cache_sync()
+        masters._prs_cache_sync_later()
         return masters
 
     def write(self, vals):
         old_codes = set(self.mapped("code")) if "code" in vals else set()
         result = super().write(vals)
         if {"code", "active", "item_ids"} & set(vals):
-            self._prs_cache_sync(extra_codes=old_codes)
+            self._prs_cache_sync_later(extra_codes=old_codes)
         return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_prs_cache_keys(self):
         """A deleted master loses its Redis list."""
-        self.env["prs.cache.key"]._prs_sync_masters(
-            self.browse(), extra_codes=set(self.mapped("code"))
-        )
+        self.env["prs.cache.key"]._prs_defer(master_codes=self.mapped("code"))
 
     def action_prs_cache_publish(self):
         """Rewrite these masters' Redis lists."""

@@ -10,18 +10,18 @@ class PrsMasterItem(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         items = super().create(vals_list)
-        items.master_id._prs_cache_sync()
+        items.master_id._prs_cache_sync_later()
         return items
 
     def write(self, vals):
         masters = self.master_id
         result = super().write(vals)
         if PRS_CACHE_FIELDS & set(vals):
-            (masters | self.master_id)._prs_cache_sync()
+            (masters | self.master_id)._prs_cache_sync_later()
         return result
 
     def unlink(self):
         masters = self.master_id
         result = super().unlink()
-        masters.exists()._prs_cache_sync()
+        masters._prs_cache_sync_later()
         return result

@@ -69,7 +69,7 @@ class TestOutbox(PrsCacheCase):
             self.publish()
         older = self._rows()
         self.event.name = "Renamed"
-        self.env.flush_all()
+        self.env.cr.flush()  # the ORM flush and the precommit hooks
         self.assertEqual(set(older.mapped("state")), {"superseded"})
         newer = self._rows()
         self.assertEqual(len(newer), len(older))
@@ -151,6 +151,27 @@ class TestOutbox(PrsCacheCase):
         self.assertEqual(few, many)
         self.assertLessEqual(many, 3)
         self.assertEqual(len(self.data_keys()), 61)  # 60 keys (the 3 among them) + warm-up
+
+    def test_after_commit_delivery_in_batches(self):
+        """After the commit, more writes than one batch are all delivered."""
+        from ..models import prs_cache_outbox
+
+        entries = [
+            {
+                "key": f"prs:t:{60000 + i}",
+                "kind": "program",
+                "program_id": 60000 + i,
+                "op": "set",
+                "payload": "1",
+                "checksum": "1",
+            }
+            for i in range(12)
+        ]
+        with patch.object(prs_cache_outbox, "BATCH_SIZE", 5):
+            self.env["prs.cache.outbox"]._prs_enqueue(self.target, entries)
+            self.commit_hooks()
+        self.assertEqual(len(self.data_keys()), 12)
+        self.assertFalse(self._rows())
 
     def test_claim_skips_rows_locked_elsewhere(self):
         """Claiming uses FOR UPDATE SKIP LOCKED (multi-worker safety)."""

@@ -1,3 +1,5 @@
+import logging
+
 from odoo.tests import tagged
 
 from .common import PrsCacheCase
@@ -89,6 +91,31 @@ class TestPublish(PrsCacheCase):
         index = self.get_json(self.program_key())
         self.assertEqual([flow["code"] for flow in index["flows"]], ["quick"])
 
+    def test_archive_program_deletes_keys(self):
+        """Archiving a program deletes the keys of its published flows."""
+        self.publish()
+        self.event.action_archive()
+        self.commit_hooks()
+        self.assertEqual(self.data_keys(), set())
+
+    def test_delete_program_deletes_keys(self):
+        """Deleting a program (its flows go by cascade) deletes its keys."""
+        self.publish()
+        self.event.unlink()
+        self.commit_hooks()
+        self.assertEqual(self.data_keys(), set())
+
+    def test_resync_logs_progress(self):
+        """Resync everything queues every program in batches and logs its progress."""
+        # level 20, not "INFO": Odoo renames level 25 to INFO
+        with self.assertLogs("odoo.addons.prs_cache_sync", level=logging.INFO) as logs:
+            rows = self.env["prs.cache.key"]._prs_sync_all(targets=self.target)
+        self.assertTrue(any("programs queued" in line for line in logs.output))
+        self.assertFalse(rows.filtered(lambda row: row.key.startswith(self.program_key())))
+        self.flow.action_publish()
+        rows = self.env["prs.cache.key"]._prs_sync_all(targets=self.target)
+        self.assertIn(self.program_key(), rows.mapped("key"))
+
     def test_rollback_leaves_redis_untouched(self):
         """A publish rolled back never reaches Redis, even if the hooks run afterwards."""
 
@@ -97,7 +124,10 @@ class TestPublish(PrsCacheCase):
 
         with self.assertRaises(Boom), self.env.cr.savepoint():
             self.flow.action_publish()
-            self.env.flush_all()
+            self.env.cr.flush()  # writes queued by the precommit hook, then rolled back
+            self.assertTrue(
+                self.env["prs.cache.outbox"].search([("target_id", "=", self.target.id)])
+            )
             raise Boom
         self.commit_hooks()
         self.assertEqual(self.redis_client.keys("*"), [])
@@ -166,3 +196,21 @@ class TestPublish(PrsCacheCase):
         master.active = False
         self.commit_hooks()
         self.assertFalse(self.redis_client.exists(key))
+
+    def test_master_item_loop_queues_one_write(self):
+        """Writing many items of a master one by one queues one write of its list."""
+        master = self.env["prs.master"].create(
+            {
+                "name": "Sizes",
+                "code": "size_cache",
+                "item_ids": [(0, 0, {"value": f"s{i}", "label": f"S{i}"}) for i in range(10)],
+            }
+        )
+        self.commit_hooks()
+        for item in master.item_ids:
+            item.label = item.label.lower()
+        self.env.cr.flush()
+        rows = self.env["prs.cache.outbox"].search(
+            [("key", "=", f"prs:t:master:{master.code}"), ("state", "!=", "done")]
+        )
+        self.assertEqual(len(rows), 1)

@@ -4,6 +4,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.prs_cache_key import PAYLOAD_LANG
 from ..tools import payloads, redis_io
 
 _logger = logging.getLogger(__name__)
@@ -91,9 +92,10 @@ class PrsCacheVerify(models.TransientModel):
         else:
             flows = self.env["event.flow"].sudo().search([("state", "=", "published")])
             events = flows.event_id
+        events = events.with_context(lang=PAYLOAD_LANG)
         entries = events._prs_cache_entries(prefix, published_at)
         if not self.program_ids and "prs.master" in self.env:
-            masters = self.env["prs.master"].sudo().search([])
+            masters = self.env["prs.master"].sudo().with_context(lang=PAYLOAD_LANG).search([])
             entries += masters._prs_cache_entries(prefix)
         return {entry["key"]: entry for entry in entries}
 
