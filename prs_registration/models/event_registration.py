@@ -626,10 +626,10 @@ class EventRegistration(models.Model):
         self.ensure_one()
         fields_by_code = {field["code"]: field for __, __, field in iter_tree_fields(tree)}
         values = dict(values)
+        codes = privacy.sensitive_codes(tree)
         for code, value in values.items():
             if fields_by_code.get(code, {}).get("type") == "file" and value:
-                values[code] = self._prs_store_files(value)
-        codes = privacy.sensitive_codes(tree)
+                values[code] = self._prs_store_files(value, encrypt=code in codes)
         stored = values
         if codes & set(values):
             stored = privacy.encrypt_answers(self._prs_fernet(), values, codes)
@@ -655,9 +655,14 @@ class EventRegistration(models.Model):
             vals.update(prs_state="submitted", prs_submitted_at=fields.Datetime.now())
         self.write(vals)
 
-    def _prs_store_files(self, value):
-        """Store file answers as attachments; keep only references in the answers."""
+    def _prs_store_files(self, value, encrypt=False):
+        """Store file answers as attachments; keep only references in the answers.
+
+        Files of sensitive fields are stored encrypted (the attachment holds the Fernet
+        token); ``_prs_read_sensitive_file`` decrypts them for users with the reveal right.
+        """
         files = value if isinstance(value, list) else [value]
+        fernet = self._prs_fernet() if encrypt else None
         refs = []
         for file in files:
             if not isinstance(file, dict) or "data" not in file:
@@ -667,23 +672,26 @@ class EventRegistration(models.Model):
                 raw = base64.b64decode(file["data"], validate=True)
             except (binascii.Error, ValueError, TypeError) as exc:
                 raise IntakeError([intake.error("type", _("A file is not valid base64."))]) from exc
+            name = file.get("name") or "file"
+            mimetype = file.get("mimetype") or "application/octet-stream"
             attachment = self.env["ir.attachment"].create(
                 {
-                    "name": file.get("name") or "file",
-                    "mimetype": file.get("mimetype") or "application/octet-stream",
-                    "raw": raw,
+                    "name": f"{name}.enc" if fernet else name,
+                    "mimetype": "application/octet-stream" if fernet else mimetype,
+                    "raw": fernet.encrypt(raw) if fernet else raw,
                     "res_model": self._name,
                     "res_id": self.id,
                 }
             )
-            refs.append(
-                {
-                    "attachment_id": attachment.id,
-                    "name": attachment.name,
-                    "mimetype": attachment.mimetype,
-                    "size": len(raw),
-                }
-            )
+            ref = {
+                "attachment_id": attachment.id,
+                "name": name,
+                "mimetype": mimetype,
+                "size": len(raw),
+            }
+            if fernet:
+                ref["encrypted"] = True
+            refs.append(ref)
         return refs if isinstance(value, list) else refs[0]
 
     @api.model
@@ -788,6 +796,32 @@ class EventRegistration(models.Model):
             "context": {"prs_reveal": True},
         }
 
+    def _prs_read_sensitive_file(self, attachment_id):
+        """``(name, mimetype, bytes)`` of an encrypted file answer; needs the reveal right
+        and logs the reveal."""
+        self.ensure_one()
+        if not self.env.user.has_group("prs_registration.group_prs_reveal"):
+            raise AccessError(_("You are not allowed to reveal sensitive answers."))
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        fernet = self._prs_fernet()
+        for step_answers in self._prs_plain_answers().values():
+            for value in step_answers.values():
+                for ref in value if isinstance(value, list) else [value]:
+                    if (
+                        isinstance(ref, dict)
+                        and ref.get("encrypted")
+                        and ref.get("attachment_id") == attachment_id
+                    ):
+                        # sudo: the attachment belongs to this registration, which the
+                        # user may read and reveal (checked above).
+                        attachment = self.env["ir.attachment"].sudo().browse(attachment_id)
+                        if attachment.res_model != self._name or attachment.res_id != self.id:
+                            break
+                        self._prs_log_reveal(_("File %s", ref.get("name")))
+                        return ref.get("name"), ref.get("mimetype"), fernet.decrypt(attachment.raw)
+        raise AccessError(_("This file is not a sensitive answer of this registration."))
+
     def _prs_log_reveal(self, purpose):
         """Log (model + chatter) that the current user revealed these sensitive answers."""
         logs = self.env["prs.reveal.log"]
@@ -860,8 +894,13 @@ class EventRegistration(models.Model):
         if ftype == "file":
             files = value if isinstance(value, list) else [value]
             return Markup(", ").join(
-                Markup('<a href="/web/content/%s?download=true">%s</a>')
-                % (f.get("attachment_id"), f.get("name"))
+                Markup('<a href="%s">%s</a>')
+                % (
+                    f"/prs_registration/file/{self.id}/{f.get('attachment_id')}"
+                    if f.get("encrypted")
+                    else f"/web/content/{f.get('attachment_id')}?download=true",
+                    f.get("name"),
+                )
                 for f in files
                 if isinstance(f, dict)
             )

@@ -90,6 +90,13 @@ PERSONAL_FIELDS = [
         label="Document",
         validation={"file_types": [".pdf", "application/pdf"], "max_file_size": 4096},
     ),
+    tree_field(
+        "id_scan",
+        "file",
+        label="ID scan",
+        sensitive=True,
+        validation={"file_types": [".pdf", "application/pdf"]},
+    ),
 ]
 EXTRA_FIELDS = [
     tree_field(

@@ -8,6 +8,10 @@ from odoo.tests import tagged
 from .common import PrsRegistrationCase, tree_field
 
 
+def scan_bytes(answer):
+    return base64.b64decode(answer["data"])
+
+
 @tagged("post_install", "-at_install", "prs", "prs_review")
 class TestReview(PrsRegistrationCase):
     def test_review_html_laid_out_and_escaped(self):
@@ -57,6 +61,29 @@ class TestReview(PrsRegistrationCase):
         # the context flag alone reveals nothing to a user without the right
         crafted = registration.with_user(self.coordinator).with_context(prs_reveal=True)
         self.assertNotIn("NID-998877", str(crafted.prs_review_html))
+
+    def test_sensitive_file_encrypted(self):
+        """A sensitive file is stored encrypted; revealing it needs the right and logs."""
+        scan = self.pdf_answer(b"%PDF-1.4 passport scan")
+        registration = self.register(id_scan=scan)
+        plain = registration._prs_plain_answers()["personal"]["id_scan"]
+        self.assertTrue(plain["encrypted"])
+        attachment = self.env["ir.attachment"].browse(plain["attachment_id"])
+        self.assertNotIn(b"passport scan", attachment.raw)
+        with self.assertRaises(AccessError):
+            registration.with_user(self.coordinator)._prs_read_sensitive_file(attachment.id)
+        name, mimetype, content = registration.with_user(self.revealer)._prs_read_sensitive_file(
+            attachment.id
+        )
+        self.assertEqual((name, mimetype, content), ("id.pdf", "application/pdf", scan_bytes(scan)))
+        log = self.env["prs.reveal.log"].search([("registration_id", "=", registration.id)])
+        self.assertEqual(log.purpose, "File id.pdf")
+        # a plain (not sensitive) attachment is not served by this path
+        document = self.register(document=self.pdf_answer())._prs_plain_answers()["personal"]
+        with self.assertRaises(AccessError):
+            registration.with_user(self.revealer)._prs_read_sensitive_file(
+                document["document"]["attachment_id"]
+            )
 
     def test_reveal_log_admin_only(self):
         """Only administrators read the reveal log."""
@@ -123,6 +150,7 @@ class TestReview(PrsRegistrationCase):
                 "national_id",
                 "source",
                 "document",
+                "id_scan",
                 "interests",
                 "nickname",
                 "allergies",

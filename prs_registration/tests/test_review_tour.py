@@ -12,11 +12,16 @@ class TestReviewTour(PrsFixtureMixin, HttpCase):
         cls.coordinator = new_test_user(
             cls.env, login="prs_tour_crd", groups="prs_form_builder.group_prs_coordinator"
         )
-        cls.program = cls._create_program("TOUR-1", coordinators=cls.coordinator)
+        cls.revealer = new_test_user(
+            cls.env, login="prs_tour_rev", groups="prs_registration.group_prs_reveal"
+        )
+        cls.program = cls._create_program("TOUR-1", coordinators=cls.coordinator | cls.revealer)
         cls.flow = cls._create_flow(cls.program)
         personal, __, terms = cls.flow.step_ids.sorted("sequence")
         registrations = cls.env["event.registration"]
-        answers = cls.personal_answers(first_name="Tour", last_name="Participant")
+        answers = cls.personal_answers(
+            first_name="Tour", last_name="Participant", id_scan=cls.pdf_answer(b"%PDF scan")
+        )
         first = registrations.prs_submit(
             {
                 "submission_id": "tour-1",
@@ -48,3 +53,15 @@ class TestReviewTour(PrsFixtureMixin, HttpCase):
             f"/web#action={action.id}", "prs_registration_review_tour", login="prs_tour_crd"
         )
         self.assertEqual(self.registration.prs_state, "confirmed")
+
+    def test_sensitive_file_download(self):
+        """The decrypted sensitive file downloads for the reveal right only."""
+        scan = self.registration._prs_plain_answers()["personal"]["id_scan"]
+        url = f"/prs_registration/file/{self.registration.id}/{scan['attachment_id']}"
+        self.authenticate("prs_tour_crd", "prs_tour_crd")
+        self.assertNotEqual(self.url_open(url).status_code, 200)
+        self.authenticate("prs_tour_rev", "prs_tour_rev")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, b"%PDF scan")
+        self.assertIn("id.pdf", response.headers["Content-Disposition"])
