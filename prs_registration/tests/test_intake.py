@@ -8,7 +8,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import PrsRegistrationCase, tree_field
+from .common import PrsRegistrationCase, tree, tree_field
 
 
 @tagged("post_install", "-at_install", "prs", "prs_intake")
@@ -289,3 +289,85 @@ class TestIntake(PrsRegistrationCase):
         for user in (self.internal_user, self.coordinator, self.administrator):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.submit(self.payload(), user=user)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_intake")
+class TestIntakeRules(PrsRegistrationCase):
+    """Every validation rule of the form builder answers through prs_submit."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        form = cls._create_form("reg_rules", "Rules")
+        rules_tree = tree(
+            form,
+            [
+                (
+                    "main",
+                    "Main",
+                    None,
+                    [
+                        (
+                            "main",
+                            "Main",
+                            [
+                                tree_field(
+                                    "code",
+                                    validation={
+                                        "min_length": 2,
+                                        "max_length": 5,
+                                        "pattern": "^[A-Z]+$",
+                                    },
+                                ),
+                                tree_field(
+                                    "start",
+                                    "date",
+                                    validation={"min_date": "2030-01-01", "max_date": "2030-12-31"},
+                                ),
+                                tree_field("scan", "file", validation={"max_file_size": 8}),
+                                tree_field("has_pet", "boolean"),
+                                tree_field("pet_name", required_if="has_pet == true"),
+                                tree_field("low", "integer"),
+                                tree_field("high", "integer"),
+                            ],
+                        )
+                    ],
+                )
+            ],
+        )
+        rules_tree["rules"] = [
+            {"code": "order", "expr": "!low || !high || low <= high", "message": "low <= high"}
+        ]
+        version = cls.env["form.form.version"].create(
+            {"form_id": form.id, "version": 1, "tree": rules_tree}
+        )
+        form.write({"state": "published", "current_version_id": version.id})
+        cls.rules_flow = cls.env["event.flow"].create(
+            {
+                "event_id": cls.program.id,
+                "code": "rules",
+                "name": "Rules",
+                "step_ids": [(0, 0, {"code": "rules", "name": "Rules", "form_id": form.id})],
+            }
+        )
+        cls.rules_flow.write({"state": "published"})
+
+    def test_each_rule(self):
+        """min/max length, pattern, min/max date, file size, required_if and form rules."""
+        step = self.rules_flow.step_ids
+        cases = [
+            ({"code": "A"}, "min_length", "code"),
+            ({"code": "ABCDEF"}, "max_length", "code"),
+            ({"code": "ab"}, "pattern", "code"),
+            ({"start": "2029-12-31"}, "min_date", "start"),
+            ({"start": "2031-01-01"}, "max_date", "start"),
+            ({"start": "31/12/2030"}, "type", "start"),
+            ({"scan": self.pdf_answer(b"0123456789")}, "file_size", "scan"),
+            ({"has_pet": True}, "required", "pet_name"),
+            ({"low": 5, "high": 1}, "rule", False),
+        ]
+        for answers, code, field in cases:
+            with self.subTest(code=code):
+                result = self.submit(self.payload(step, answers))
+                self.assertIntakeError(result, code, field)
+        self.assertTrue(self.submit(self.payload(step, {"code": "ABC", "low": 1, "high": 5}))["ok"])
