@@ -31,6 +31,9 @@ def ensure_programs(env, n_keys):
     if others:
         others.action_unpublish()
     if len(programs) == n_programs:
+        drafts = programs.flow_ids.filtered(lambda flow: flow.state != "published")
+        if drafts:
+            drafts.action_publish()
         return programs
     common.log(f"building {n_programs} programs x {STEPS_PER_PROGRAM} steps")
     form = env["form.form"].search([("code", "=", "bench_resync")], limit=1)
