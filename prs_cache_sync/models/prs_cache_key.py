@@ -1,5 +1,6 @@
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 
@@ -343,3 +344,13 @@ class PrsCacheKey(models.Model):
             _("%s Redis write(s) queued; they are delivered after the save.", len(rows)),
             "success",
         )
+
+    @api.autovacuum
+    def _gc_deleted_keys(self):
+        """Forget keys deleted from Redis more than 30 days ago with nothing pending
+        (a later write starts again from a time-based version, so order is kept)."""
+        limit = fields.Datetime.now() - timedelta(days=30)
+        keys = self.search(
+            [("op", "=", "delete"), ("pushed_op", "=", "delete"), ("pushed_at", "<", limit)]
+        )
+        keys.filtered(lambda key: not key.pending_count).unlink()

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
@@ -199,3 +200,16 @@ class TestOutbox(PrsCacheCase):
         with patch.object(type(self.env.cr), "execute", spy):
             row._prs_deliver()
         self.assertTrue(any("FOR UPDATE SKIP LOCKED" in query for query in queries))
+
+    def test_gc_forgets_old_deleted_keys(self):
+        """Keys deleted long ago are forgotten; present keys are kept."""
+        self.publish()
+        self.flow.action_unpublish()
+        self.commit_hooks()
+        keys = self.env["prs.cache.key"].search([("target_id", "=", self.target.id)])
+        self.assertEqual(set(keys.mapped("pushed_op")), {"delete"})
+        self.env["prs.cache.key"]._gc_deleted_keys()
+        self.assertTrue(keys.exists(), "recent deletions are kept")
+        keys.write({"pushed_at": fields.Datetime.now() - timedelta(days=31)})
+        self.env["prs.cache.key"]._gc_deleted_keys()
+        self.assertFalse(keys.exists())
