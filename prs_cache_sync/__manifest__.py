@@ -21,6 +21,9 @@
         "views/prs_cache_verify_views.xml",
         "views/prs_cache_sync_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["prs_cache_sync/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }
