@@ -1,3 +1,6 @@
+import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -6,6 +9,7 @@ from psycopg2.extensions import TransactionRollbackError
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import config
 
 from odoo.addons.prs_cache_sync.models import prs_cache_target
 from odoo.addons.prs_cache_sync.tools import redis_io
@@ -15,6 +19,40 @@ from .common import RedisServer
 WRITES = 300
 BATCH = 20
 WORKERS = 2
+
+# One delivery worker in its own OS process (as an Odoo prefork worker): loads the
+# registry, says "ready", waits for "go", drains the rows, prints the ids it delivered.
+PROCESS_WORKER = """
+import json, sys, time
+import odoo
+from odoo import SUPERUSER_ID, api
+from psycopg2.extensions import TransactionRollbackError
+
+conf, dbname, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
+row_ids = json.loads(sys.stdin.readline())
+odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
+registry = odoo.modules.registry.Registry(dbname)
+print("ready", flush=True)
+sys.stdin.readline()
+processed = []
+while True:
+    try:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            outbox = env["prs.cache.outbox"].browse(row_ids)
+            ids = outbox._prs_deliver(limit=batch, force=True).ids
+            left = outbox.search_count(
+                [("id", "in", row_ids), ("state", "in", ("pending", "failed"))]
+            )
+    except TransactionRollbackError:
+        continue
+    processed.extend(ids)
+    if not left:
+        break
+    if not ids:
+        time.sleep(0.01)
+print(json.dumps(processed), flush=True)
+"""
 
 
 @tagged("post_install", "-at_install", "prs", "prs_cache", "prs_multiworker")
@@ -124,6 +162,47 @@ class TestMultiWorkerDelivery(TransactionCase):
         everything = processed[0] + processed[1]
         self.assertEqual(sorted(everything), sorted(self.row_ids), "lost or duplicated writes")
         self.assertTrue(processed[0] and processed[1], "both workers should deliver")
+        self.assertEqual(self._redis_deliveries(), WRITES)
+
+    def test_two_processes_deliver_each_write_once(self):
+        """Two OS processes (each its own registry and connections) drain the outbox
+        together: every write is delivered once, by one of them."""
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    PROCESS_WORKER,
+                    config.rcfile,
+                    self.env.cr.dbname,
+                    str(BATCH),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for __ in range(WORKERS)
+        ]
+        try:
+            for process in processes:
+                process.stdin.write(json.dumps(self.row_ids) + "\n")
+                process.stdin.flush()
+            for process in processes:
+                self.assertEqual(process.stdout.readline().strip(), "ready")
+            for process in processes:  # start together
+                process.stdin.write("go\n")
+                process.stdin.flush()
+            outputs = [process.communicate(timeout=120) for process in processes]
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+        for out, err in outputs:
+            self.assertTrue(out.strip(), f"a worker process failed: {err[-2000:]}")
+        processed = [json.loads(out) for out, __ in outputs]
+        self.assertTrue(processed[0] and processed[1], "both processes should deliver")
+        self.assertEqual(sorted(processed[0] + processed[1]), sorted(self.row_ids))
         self.assertEqual(self._redis_deliveries(), WRITES)
 
     def test_every_write_in_redis_once(self):
