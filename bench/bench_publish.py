@@ -76,7 +76,7 @@ def main():
                 env.invalidate_all()
                 with common.SqlCounter() as serialize_sql:
                     start = time.perf_counter()
-                    tree = form._prs_build_tree()
+                    form._prs_build_tree()
                     elapsed = time.perf_counter() - start
                 if index:
                     serialize_times.append(elapsed)
@@ -127,7 +127,6 @@ def main():
                 common.fmt_ratio(publish / floor),
             ]
         )
-        _unused = tree
     queries = [results[n][2] for n in sizes]
     flat = max(max(q) for q in queries) == min(min(q) for q in queries)
     big = sizes[-1]
