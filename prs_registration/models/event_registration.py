@@ -48,6 +48,10 @@ REVEAL_WINDOW = timedelta(minutes=15)
 DEFAULT_VERSION_GRACE_MINUTES = 60
 
 
+class PrsConfigurationError(UserError):
+    """The server is not configured for this operation (e.g. no encryption key)."""
+
+
 class IntakeError(Exception):
     """A refused submission: carries the structured errors returned to the caller."""
 
@@ -342,6 +346,9 @@ class EventRegistration(models.Model):
                 return replay
             _logger.exception("prs_submit: integrity error for %s", submission_id)
             return self._prs_error("conflict", _("The submission conflicts with another one."))
+        except PrsConfigurationError as exc:
+            _logger.error("prs_submit: %s", exc.args[0] if exc.args else exc)
+            return self._prs_error("configuration", str(exc.args[0] if exc.args else exc))
         except (UserError, ValidationError) as exc:
             return self._prs_error("invalid", str(exc.args[0] if exc.args else exc))
         except psycopg2.OperationalError as exc:
@@ -727,7 +734,7 @@ class EventRegistration(models.Model):
         try:
             return privacy.get_fernet(config.misc)
         except privacy.KeyMissingError as exc:
-            raise UserError(str(exc)) from exc
+            raise PrsConfigurationError(str(exc)) from exc
 
     def _prs_plain_answers(self):
         """Answers per step with sensitive values decrypted (needs the key)."""

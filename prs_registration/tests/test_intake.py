@@ -7,8 +7,11 @@ from psycopg2 import errorcodes
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import PrsRegistrationCase, tree, tree_field
+
+INTAKE_LOGGER = "odoo.addons.prs_registration.models.event_registration"
 
 
 @tagged("post_install", "-at_install", "prs", "prs_intake")
@@ -218,8 +221,11 @@ class TestIntake(PrsRegistrationCase):
         """When storing fails halfway, the registration and attachments roll back."""
         count = self.Registration.search_count([])
         attachments = self.env["ir.attachment"].search_count([])
-        with patch.object(
-            type(self.Registration), "_prs_static_values", side_effect=RuntimeError("boom")
+        with (
+            patch.object(
+                type(self.Registration), "_prs_static_values", side_effect=RuntimeError("boom")
+            ),
+            mute_logger(INTAKE_LOGGER),
         ):
             result = self.submit(
                 self.payload(answers=self.personal_answers(document=self.pdf_answer()))
@@ -264,9 +270,9 @@ class TestIntake(PrsRegistrationCase):
 
     def test_missing_key_is_clear_error(self):
         """Without an encryption key a sensitive answer is refused with a clear message."""
-        with patch.dict("os.environ", {"PRS_ENCRYPTION_KEY": ""}):
+        with patch.dict("os.environ", {"PRS_ENCRYPTION_KEY": ""}), mute_logger(INTAKE_LOGGER):
             result = self.submit(self.payload())
-        self.assertIntakeError(result, "invalid")
+        self.assertIntakeError(result, "configuration")
         self.assertIn("encryption_key", result["errors"][0]["message"])
 
     def test_api_user_reads_nothing_else(self):
