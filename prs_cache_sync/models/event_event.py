@@ -96,7 +96,9 @@ class EventEvent(models.Model):
                 .sudo()
                 .search_count([("program_id", "in", self.ids)], limit=1)
             )
-            if with_keys or self._prs_cache_published_flows():
+            # sudo: whoever may edit a program keeps Redis in line, even without
+            # access to flows; only the presence of published flows is read.
+            if with_keys or self.sudo()._prs_cache_published_flows():
                 self._prs_cache_sync_later()
         return result
 

@@ -78,3 +78,15 @@ class TestCacheAccess(PrsCacheCase):
         visible_conf = self.env["ir.ui.menu"].with_user(self.configurator)._visible_menu_ids()
         self.assertIn(menu.id, visible_admin)
         self.assertNotIn(menu.id, visible_conf)
+
+    def test_event_manager_without_prs_rights_renames_program(self):
+        """Renaming a published program as a plain event manager saves and syncs."""
+        from odoo.tests import new_test_user
+
+        self.publish()
+        manager = new_test_user(
+            self.env, "prs_cache_event_manager", groups="event.group_event_manager"
+        )
+        self.event.with_user(manager).name = "Renamed by manager"
+        self.commit_hooks()
+        self.assertEqual(self.get_json(self.program_key())["program"]["name"], "Renamed by manager")
