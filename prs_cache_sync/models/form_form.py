@@ -1,4 +1,5 @@
-from odoo import models
+from odoo import _, models
+from odoo.exceptions import UserError
 
 
 class FormForm(models.Model):
@@ -25,3 +26,10 @@ class FormForm(models.Model):
         """Server action "Publish to Redis": rewrite the programs using these forms."""
         rows = self._prs_cache_programs()._prs_cache_sync(force=True)
         return self.env["prs.cache.key"]._prs_notify_queued(rows)
+
+    def action_prs_cache_verify(self):
+        """Server action "Verify Redis": verify the programs using these forms."""
+        programs = self._prs_cache_programs()
+        if not programs:
+            raise UserError(_("No published flow uses these forms: nothing to verify."))
+        return self.env["prs.cache.verify"]._prs_open(programs=programs)

@@ -68,3 +68,17 @@ class TestVerify(PrsCacheCase):
         self.redis.stop()
         wizard = self._verify()
         self.assertIn(self.target.name, wizard.error)
+
+    def test_verify_from_form(self):
+        """Verify from a form checks the programs using it; an unused form is refused."""
+        from odoo.exceptions import UserError
+
+        self.publish()
+        self.redis_client.delete(self.program_key())
+        action = self.form.action_prs_cache_verify()
+        wizard = self.env["prs.cache.verify"].browse(action["res_id"])
+        self.assertEqual(wizard.program_ids, self.event)
+        self.assertEqual(wizard.line_ids.mapped("key"), [self.program_key()])
+        unused = self.env["form.form"].create({"name": "Unused", "code": "unused_cache"})
+        with self.assertRaises(UserError):
+            unused.action_prs_cache_verify()
