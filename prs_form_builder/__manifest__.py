@@ -25,6 +25,9 @@
         "views/form_preview_templates.xml",
         "views/prs_form_builder_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["prs_form_builder/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }

@@ -45,7 +45,7 @@ class FormField(models.Model):
     @api.depends("label")
     def _compute_code(self):
         for field in self:
-            field.code = field.code or slugify_code(field.label, "field")
+            field.code = field.code or (field.label and slugify_code(field.label, "field"))
 
     @api.model
     def _prs_forms_from_vals(self, vals_list):

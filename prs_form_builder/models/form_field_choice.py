@@ -27,7 +27,7 @@ class FormFieldChoice(models.Model):
     @api.depends("label")
     def _compute_value(self):
         for choice in self:
-            choice.value = choice.value or slugify_code(choice.label, "choice")
+            choice.value = choice.value or (choice.label and slugify_code(choice.label, "choice"))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -35,7 +35,7 @@ class FormPage(models.Model):
     @api.depends("title")
     def _compute_code(self):
         for page in self:
-            page.code = page.code or slugify_code(page.title, "page")
+            page.code = page.code or (page.title and slugify_code(page.title, "page"))
 
     @api.depends("section_ids", "field_ids")
     def _compute_counts(self):

@@ -48,7 +48,7 @@ class FormRule(models.Model):
     @api.depends("message")
     def _compute_code(self):
         for rule in self:
-            rule.code = rule.code or slugify_code(rule.message, "rule")
+            rule.code = rule.code or (rule.message and slugify_code(rule.message, "rule"))
 
     @api.depends("section_id")
     def _compute_form_id(self):

@@ -35,7 +35,9 @@ class FormSection(models.Model):
     @api.depends("title")
     def _compute_code(self):
         for section in self:
-            section.code = section.code or slugify_code(section.title, "section")
+            section.code = section.code or (
+                section.title and slugify_code(section.title, "section")
+            )
 
     @api.depends("field_ids")
     def _compute_field_count(self):

@@ -6,6 +6,7 @@ from . import test_form_serializer
 from . import test_form_reuse
 from . import test_form_preview
 from . import test_form_access
+from . import test_form_tour
 from . import test_expression
 from . import test_expression_node
 from . import test_validation
