@@ -24,6 +24,7 @@
         "data/prs_intake_log_data.xml",
     ],
     "assets": {
+        "web.assets_backend": ["prs_registration/static/src/scss/prs_review.scss"],
         "web.assets_tests": ["prs_registration/static/tests/tours/*.js"],
     },
     "installable": True,
