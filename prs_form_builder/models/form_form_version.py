@@ -3,6 +3,7 @@ import copy
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.serializer import checksum
 from ..tools.tree_diff import compare_trees
 
 FROZEN_FIELDS = frozenset({"form_id", "version", "tree", "checksum"})
@@ -38,6 +39,14 @@ class FormFormVersion(models.Model):
             version.display_name = _(
                 "%(form)s v%(version)s", form=version.form_id.code, version=version.version
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # versions made outside action_publish (imports, tests) get their checksum too
+            if vals.get("tree") and not vals.get("checksum"):
+                vals["checksum"] = checksum(vals["tree"])
+        return super().create(vals_list)
 
     def write(self, vals):
         if FROZEN_FIELDS.intersection(vals):

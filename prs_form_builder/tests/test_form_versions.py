@@ -26,6 +26,14 @@ class TestFormVersions(PrsFormCommon):
         self.assertEqual(version.published_by_id, self.env.user)
         self.assertTrue(version.published_at)
 
+    def test_version_created_directly_gets_checksum(self):
+        """A version created from a tree without a checksum gets the tree's checksum."""
+        tree = dict(self.form._prs_build_tree(), version=7)
+        version = self.env["form.form.version"].create(
+            {"form_id": self.form.id, "version": 7, "tree": tree}
+        )
+        self.assertEqual(version.checksum, serializer.checksum(tree))
+
     def test_publish_calls_hook(self):
         """Other modules are told about each published version."""
         with patch.object(FormForm, "_prs_on_version_published", autospec=True) as hook:
