@@ -20,6 +20,9 @@
         "views/event_type_views.xml",
         "views/prs_event_flow_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["prs_event_flow/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }
