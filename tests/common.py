@@ -31,10 +31,11 @@ from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields
-from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
 from odoo.tests.common import get_db_name
 from odoo.tools import config
+
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "prs_cache_sync" / "schemas"
@@ -166,7 +167,7 @@ def validate_schema(payload, name):
 def xmlrpc_object():
     """A plain ``xmlrpc.client`` proxy on the test server, as an API worker uses it."""
     return xmlrpc.client.ServerProxy(
-        "http://127.0.0.1:%s/xmlrpc/2/object" % config["http_port"], allow_none=True
+        f"http://127.0.0.1:{config['http_port']}/xmlrpc/2/object", allow_none=True
     )
 
 
@@ -177,8 +178,12 @@ class PrsBuilder:
     @staticmethod
     def field(code, field_type="text", **values):
         """Create values of one ``form.field``."""
-        return {"code": code, "label": values.pop("label", code.replace("_", " ").title()),
-                "field_type": field_type, **values}
+        return {
+            "code": code,
+            "label": values.pop("label", code.replace("_", " ").title()),
+            "field_type": field_type,
+            **values,
+        }
 
     @staticmethod
     def choices(*values):
@@ -318,11 +323,15 @@ class PrsBuilder:
     @staticmethod
     def expected_dump(env, target):
         """{key: payload} the database wants on ``target`` (queued sets and lists)."""
-        keys = env["prs.cache.key"].sudo().search(
-            [("target_id", "=", target.id), ("op", "in", ("set", "list"))]
+        keys = (
+            env["prs.cache.key"]
+            .sudo()
+            .search([("target_id", "=", target.id), ("op", "in", ("set", "list"))])
         )
-        rows = env["prs.cache.outbox"].sudo().search(
-            [("key_id", "in", keys.ids), ("state", "=", "done")], order="version desc"
+        rows = (
+            env["prs.cache.outbox"]
+            .sudo()
+            .search([("key_id", "in", keys.ids), ("state", "=", "done")], order="version desc")
         )
         latest = {}
         for row in rows:

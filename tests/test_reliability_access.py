@@ -120,16 +120,22 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         """A coordinator finds the registrations, flows and program he coordinates, and
         none of another program's."""
         crd = self.users["crd"]
-        registrations = self.env["event.registration"].with_user(crd).search(
-            [("event_id", "in", (self.program | self.other_program).ids)]
+        registrations = (
+            self.env["event.registration"]
+            .with_user(crd)
+            .search([("event_id", "in", (self.program | self.other_program).ids)])
         )
         self.assertEqual(registrations, self.registration)
-        flows = self.env["event.flow"].with_user(crd).search(
-            [("event_id", "in", (self.program | self.other_program).ids)]
+        flows = (
+            self.env["event.flow"]
+            .with_user(crd)
+            .search([("event_id", "in", (self.program | self.other_program).ids)])
         )
         self.assertEqual(flows, self.flow | self.draft_flow)
-        programs = self.env["event.event"].with_user(crd).search(
-            [("id", "in", (self.program | self.other_program).ids)]
+        programs = (
+            self.env["event.event"]
+            .with_user(crd)
+            .search([("id", "in", (self.program | self.other_program).ids)])
         )
         self.assertEqual(programs, self.program)
         with self.assertRaises(AccessError):
@@ -146,9 +152,9 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         with self.assertRaises(AccessError):
             registration.read(["prs_state"])
         self.assertFalse(
-            self.env["event.registration"].with_user(crd).search(
-                [("id", "=", self.registration.id)]
-            )
+            self.env["event.registration"]
+            .with_user(crd)
+            .search([("id", "=", self.registration.id)])
         )
 
     def test_coordinator_cannot_change_program(self):
@@ -193,8 +199,14 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
     def test_submit_integration_user_only(self):
         """Only the integration user may call prs_submit; the other roles are refused
         before anything is read."""
-        payload = {"submission_id": "h7-acc", "program_id": 0, "flow_id": 0, "step_id": 0,
-                   "form_version": 0, "answers": {}}
+        payload = {
+            "submission_id": "h7-acc",
+            "program_id": 0,
+            "flow_id": 0,
+            "step_id": 0,
+            "form_version": 0,
+            "answers": {},
+        }
         for role in ("cfg", "crd", "adm", "int"):
             with self.assertRaises(AccessError):
                 self.env["event.registration"].with_user(self.users[role]).prs_submit(payload)

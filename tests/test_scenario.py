@@ -3,8 +3,8 @@
 Carla the configurator builds the forms and a program template, creates a program from
 it and publishes its flow; the renderer side finds the journey in the real Redis (every
 payload valid against the contract's JSON Schemas); the API worker submits every step
-over real XML-RPC as the integration user (with its API key); Cody the coordinator reads the answers laid
-out like the form, confirms the registration and exports it.
+over real XML-RPC as the integration user (with its API key); Cody the coordinator reads
+the answers laid out like the form, confirms the registration and exports it.
 """
 
 import csv
@@ -103,7 +103,9 @@ class TestScenario(PrsHttpCase):
                                     label="First name",
                                 ),
                                 self.field(
-                                    "last_name", required=True, maps_to="last_name",
+                                    "last_name",
+                                    required=True,
+                                    maps_to="last_name",
                                     label="Last name",
                                 ),
                                 self.field("email", "email", required=True, maps_to="email"),
@@ -113,7 +115,10 @@ class TestScenario(PrsHttpCase):
                             "about",
                             [
                                 self.field(
-                                    "age", "integer", required=True, min_value="0",
+                                    "age",
+                                    "integer",
+                                    required=True,
+                                    min_value="0",
                                     max_value="120",
                                 ),
                                 self.field(
@@ -172,7 +177,9 @@ class TestScenario(PrsHttpCase):
                                     0,
                                     0,
                                     self.step(
-                                        "payment", 40, step_type="payment",
+                                        "payment",
+                                        40,
+                                        step_type="payment",
                                         condition="program.fee > 0",
                                     ),
                                 ),
@@ -222,9 +229,7 @@ class TestScenario(PrsHttpCase):
         )
         for step_entry in flow_entry["steps"]:
             step = self.env["event.flow.step"].browse(step_entry["id"])
-            self.assertEqual(
-                step_entry["key"], f"{self.prefix}:{program.id}:{flow.id}:{step.id}"
-            )
+            self.assertEqual(step_entry["key"], f"{self.prefix}:{program.id}:{flow.id}:{step.id}")
             payload = json.loads(self.redis.get(step_entry["key"]))
             validate_schema(payload, "prs.step.1.json")
             self.assertEqual(payload["schema"], "prs.step/1")
@@ -286,9 +291,9 @@ class TestScenario(PrsHttpCase):
         the form and confirms it; the change is tracked in the chatter."""
         registration = self.env["event.registration"].with_user(self.cody).browse(registration_id)
         self.assertEqual(
-            self.env["event.registration"].with_user(self.cody).search(
-                [("id", "=", registration_id)]
-            ),
+            self.env["event.registration"]
+            .with_user(self.cody)
+            .search([("id", "=", registration_id)]),
             registration,
         )
         html = str(registration.prs_review_html)
@@ -304,8 +309,10 @@ class TestScenario(PrsHttpCase):
         self.env.flush_all()
         self.env.cr.precommit.run()
         confirmed_by_cody = registration.sudo().message_ids.filtered(
-            lambda message: message.author_id == self.cody.partner_id
-            and "prs_state" in message.tracking_value_ids.field_id.mapped("name")
+            lambda message: (
+                message.author_id == self.cody.partner_id
+                and "prs_state" in message.tracking_value_ids.field_id.mapped("name")
+            )
         )
         self.assertTrue(confirmed_by_cody, "the confirmation is tracked in the chatter")
 

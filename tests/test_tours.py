@@ -23,10 +23,18 @@ class TestTours(PrsHttpCase):
                         (
                             "names",
                             [
-                                cls.field("first_name", required=True, maps_to="first_name",
-                                          label="First name"),
-                                cls.field("last_name", required=True, maps_to="last_name",
-                                          label="Last name"),
+                                cls.field(
+                                    "first_name",
+                                    required=True,
+                                    maps_to="first_name",
+                                    label="First name",
+                                ),
+                                cls.field(
+                                    "last_name",
+                                    required=True,
+                                    maps_to="last_name",
+                                    label="Last name",
+                                ),
                             ],
                         ),
                         (
