@@ -248,6 +248,26 @@ class TestIntake(PrsRegistrationCase):
         ):
             self.submit(self.payload())
 
+    def test_query_budget(self):
+        """A warm intake call stays within its query budget (first and last step)."""
+        self.register()  # warm-up: caches, prepared templates, ...
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        first = self.submit(self.payload())
+        self.assertTrue(first["ok"], first)
+        self.assertLessEqual(self.cr.sql_log_count - before, 40)
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        last = self.submit(
+            self.payload(self.step_terms, {"accept": True}, first["registration_id"])
+        )
+        self.assertTrue(last["ok"], last)
+        self.assertLessEqual(self.cr.sql_log_count - before, 40)
+        before = self.cr.sql_log_count
+        self.submit(self.payload(answers="not an object"))
+        self.assertLessEqual(self.cr.sql_log_count - before, 3)
+
     def test_registration_closed_for_answers(self):
         """A submitted registration takes no more step answers."""
         registration = self.register()
