@@ -3,7 +3,7 @@ vs Odoo's own ``event.registration`` created over XML-RPC with the same answers 
 question answers (``website_event``'s ``event.question`` / ``event.registration.answer``).
 
 One ``odoo-bin --workers=0`` serves both paths; one client sends calls one after the
-other (``xmlrpc.client``, ``execute_kw``), alternating blocks of PRS and native calls so
+other (``xmlrpc.client``, ``execute_kw``), alternating PRS and native calls one by one so
 that both see the same machine load. PRS: ``event.registration.prs_submit(payload)`` as
 the API integration user, the first step of a 10-field form (every field validated,
 idempotency record, navigation, capacity), each call a new registration. Native:
@@ -154,8 +154,7 @@ def count_queries(db, data, payload_of):
 
 def main():
     args = common.parser(__doc__.splitlines()[0]).parse_args()
-    per_block = 25 if args.quick else 60
-    blocks = 2 if args.quick else 3
+    count = 50 if args.quick else 180
     common.header("Intake", args)
     common.prepare(args, extra_modules=("website_event",))
     redis_server = common.RedisServer()
@@ -204,18 +203,16 @@ def main():
             call(index)
     spent = {"prs": 0.0, "native": 0.0}
     latencies = {"prs": [], "native": []}
-    for _block in range(blocks):
+    for index in range(count):
         for name, call in (("prs", prs_call), ("native", native_call)):
-            for index in range(per_block):
-                start = time.perf_counter()
-                call(index)
-                elapsed = time.perf_counter() - start
-                spent[name] += elapsed
-                latencies[name].append(elapsed)
+            start = time.perf_counter()
+            call(index)
+            elapsed = time.perf_counter() - start
+            spent[name] += elapsed
+            latencies[name].append(elapsed)
     server.stop()
     queries = count_queries(args.db, data, payload_of=prs_payload)
     redis_server.stop()
-    count = per_block * blocks
     rate = {name: count / spent[name] for name in spent}
     ratio = rate["prs"] / rate["native"]
     common.table(
@@ -240,7 +237,8 @@ def main():
             ],
         ],
         notes=[
-            f"{blocks} alternating blocks of {per_block} calls per path after 5 warm-up calls",
+            "PRS and native calls alternate one by one, after 5 warm-up calls per path; "
+            "submissions/s = calls / time spent in that path's calls",
             "SQL/call: queries of one call in-process as the same user (median of 5, "
             "rolled back; prs_submit's intake log commits on its own cursor and counts)",
             f"goal: PRS at least 1.5x the native rate: {common.fmt_ratio(ratio)} "
