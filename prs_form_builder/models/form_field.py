@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from .form_node_mixin import slugify_code
 
@@ -60,6 +61,31 @@ class FormField(models.Model):
     @api.constrains("code", "section_id")
     def _check_code(self):
         self.env["form.form"]._prs_check_codes(self, _("Field"))
+
+    @api.constrains("maps_to", "section_id", "active")
+    def _check_maps_to_unique(self):
+        """One field per form feeds each static registration column."""
+        mapped = self.filtered("maps_to")
+        if not mapped:
+            return
+        rows = self.search_read(
+            [("form_id", "in", mapped.form_id.ids), ("maps_to", "!=", False)],
+            ["form_id", "maps_to", "code"],
+            load=None,
+        )
+        seen = {}
+        for row in rows:
+            key = (row["form_id"], row["maps_to"])
+            if key in seen:
+                raise ValidationError(
+                    _(
+                        "Fields %(first)s and %(second)s both map to the %(column)s column.",
+                        first=seen[key],
+                        second=row["code"],
+                        column=row["maps_to"],
+                    )
+                )
+            seen[key] = row["code"]
 
     @api.depends("code", "label")
     def _compute_display_name(self):

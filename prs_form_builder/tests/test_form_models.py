@@ -92,6 +92,11 @@ class TestFieldSettings(PrsFormCommon):
         """A country field takes its choices from the Countries master by default."""
         self.assertEqual(self.field("country").master_id, self.country_master)
 
+    def test_maps_to_once_per_form(self):
+        """Two fields of a form cannot feed the same static column."""
+        with self.assertRaisesRegex(ValidationError, "both map to the name column"):
+            self.field("employer").maps_to = "name"
+
     def test_min_length_above_max_refused(self):
         """min_length > max_length is refused."""
         with self.assertRaisesRegex(ValidationError, "minimum length"):

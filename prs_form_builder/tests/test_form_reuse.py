@@ -36,17 +36,16 @@ class TestFieldLibrary(PrsFormCommon):
         )
 
     def test_add_same_template_twice_gets_new_code(self):
-        """A template added twice to a form gives two distinct codes."""
+        """A template added twice gives two codes; only the first feeds its column."""
         section = self.form.section_ids[0]
         email = self.env.ref("prs_form_builder.field_template_email")
         for _round in range(2):
             self.env["form.field.template.add.wizard"].create(
                 {"section_id": section.id, "template_ids": [(6, 0, email.ids)]}
             ).action_add()
-        self.assertEqual(
-            sorted(section.field_ids.filtered(lambda f: f.template_id).mapped("code")),
-            ["email", "email_2"],
-        )
+        added = section.field_ids.filtered(lambda f: f.template_id).sorted("code")
+        self.assertEqual(added.mapped("code"), ["email", "email_2"])
+        self.assertEqual(added.mapped("maps_to"), ["email", False])
 
 
 @tagged("post_install", "-at_install", "prs", "prs_form_builder")

@@ -17,12 +17,14 @@ class FormFieldTemplateAddWizard(models.TransientModel):
         if not self.template_ids:
             raise UserError(_("Choose at least one field template."))
         section = self.section_id
-        used = set(
+        form_fields = (
             self.env["form.field"]
             .with_context(active_test=False)
             .search([("form_id", "=", section.form_id.id)])
-            .mapped("code")
         )
+        used = set(form_fields.mapped("code"))
+        # a static column is fed by one field: a second Email keeps its settings only
+        mapped = set(form_fields.mapped("maps_to"))
         last = max(section.field_ids.mapped("sequence"), default=0)
         vals_list = []
         for index, template in enumerate(self.template_ids):
@@ -30,6 +32,9 @@ class FormFieldTemplateAddWizard(models.TransientModel):
             code = values.get("code") or slugify_code(values.get("label"), "field")
             values["code"] = unique_code(code, used)
             values["sequence"] = last + (index + 1) * 10
+            if values.get("maps_to") in mapped:
+                values["maps_to"] = False
+            mapped.add(values.get("maps_to"))
             vals_list.append(values)
         self.env["form.field"].create(vals_list)
         return {"type": "ir.actions.act_window_close"}
