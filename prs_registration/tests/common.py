@@ -1,4 +1,5 @@
 import base64
+import json
 import os
 import uuid
 from datetime import timedelta
@@ -10,6 +11,21 @@ from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
 
 TEST_KEY = Fernet.generate_key().decode()
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
+
+
+def load_schema(name):
+    with open(os.path.join(SCHEMA_DIR, name), encoding="utf-8") as file:
+        return json.load(file)
+
+
+def check_contract(schema_name, value):
+    """Validate ``value`` against a JSON Schema of the intake contract (raises)."""
+    import jsonschema
+
+    schema = load_schema(schema_name)
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    jsonschema.validate(value, schema)
 
 
 def tree_field(code, field_type="text", **values):
@@ -272,7 +288,10 @@ class PrsFixtureMixin:
         return payload
 
     def submit(self, payload, user=None):
-        return self.Registration.with_user(user or self.api_user).prs_submit(payload)
+        """Call prs_submit; every response must match the response schema."""
+        result = self.Registration.with_user(user or self.api_user).prs_submit(payload)
+        check_contract("prs.submit.response.1.json", result)
+        return result
 
     def assertIntakeError(self, result, code, field=None):
         self.assertFalse(result["ok"], result)

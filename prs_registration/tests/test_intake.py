@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import PrsRegistrationCase, tree, tree_field
+from .common import PrsRegistrationCase, check_contract, tree, tree_field
 
 INTAKE_LOGGER = "odoo.addons.prs_registration.models.event_registration"
 
@@ -18,7 +18,9 @@ INTAKE_LOGGER = "odoo.addons.prs_registration.models.event_registration"
 class TestIntake(PrsRegistrationCase):
     def test_first_step_creates_registration(self):
         """The first step creates an in-progress registration and names the next step."""
-        result = self.submit(self.payload())
+        payload = self.payload(answers=self.personal_answers(document=self.pdf_answer()))
+        check_contract("prs.submit.request.1.json", payload)
+        result = self.submit(payload)
         self.assertTrue(result["ok"], result)
         registration = self.Registration.browse(result["registration_id"])
         # age 34: the health step is skipped, terms comes next
@@ -122,6 +124,17 @@ class TestIntake(PrsRegistrationCase):
         self.assertEqual(attachment.res_id, registration.id)
         self.assertEqual(attachment.raw, b"%PDF-1.4 test")
         self.assertEqual(reference["size"], len(b"%PDF-1.4 test"))
+
+    def test_request_schema_matches_checks(self):
+        """The published request schema refuses what the server calls malformed."""
+        import jsonschema
+
+        good = self.payload()
+        check_contract("prs.submit.request.1.json", good)
+        for bad in (dict(good, program_id="1"), dict(good, unexpected=1), dict(good, answers=[])):
+            with self.subTest(bad=bad), self.assertRaises(jsonschema.ValidationError):
+                check_contract("prs.submit.request.1.json", bad)
+            self.assertIntakeError(self.submit(bad), "malformed")
 
     def test_malformed_payloads(self):
         """Malformed payloads get structured errors, never an exception."""

@@ -5,7 +5,7 @@ import xmlrpc.client
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import config
 
-from .common import PrsFixtureMixin
+from .common import PrsFixtureMixin, check_contract
 
 
 @tagged("post_install", "-at_install", "prs", "prs_intake")
@@ -40,9 +40,12 @@ class TestIntakeRpc(PrsFixtureMixin, HttpCase):
         proxy = xmlrpc.client.ServerProxy(
             f"http://127.0.0.1:{config['http_port']}/xmlrpc/2/object", allow_none=True
         )
-        return proxy.execute_kw(
+        result = proxy.execute_kw(
             self.env.cr.dbname, self.api_user.id, "prs_rpc_api", model, method, list(args)
         )
+        if method == "prs_submit":
+            check_contract("prs.submit.response.1.json", result)
+        return result
 
     def test_xmlrpc_every_step(self):
         """Over XML-RPC the API user walks personal -> health -> terms to submitted."""
