@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 STEP_TYPES = [
     ("form", "Form"),
     ("payment", "Payment"),
@@ -9,6 +11,8 @@ STEP_TYPES = [
 ]
 # Fields of a step that only change how it looks in the back office.
 STEP_COSMETIC_FIELDS = {"name"}
+# Fields whose changes are logged in the flow's chatter.
+STEP_LOGGED_FIELDS = ("sequence", "code", "name", "step_type", "form_id", "condition", "required")
 
 
 class EventFlowStep(models.Model):
@@ -65,15 +69,44 @@ class EventFlowStep(models.Model):
     def create(self, vals_list):
         flow_ids = {vals.get("flow_id") for vals in vals_list if vals.get("flow_id")}
         self._prs_check_flow_editable(self.env["event.flow"].browse(flow_ids))
-        return super().create(vals_list)
+        steps = super().create(vals_list)
+        steps._prs_log_on_flows("added")
+        return steps
 
     def write(self, vals):
         if set(vals) - STEP_COSMETIC_FIELDS:
             self._prs_check_flow_editable(self.flow_id)
             if vals.get("flow_id"):
                 self._prs_check_flow_editable(self.env["event.flow"].browse(vals["flow_id"]))
-        return super().write(vals)
+        res = super().write(vals)
+        changed = [
+            self._fields[name].get_description(self.env)["string"]
+            for name in STEP_LOGGED_FIELDS
+            if name in vals
+        ]
+        if changed:
+            self._prs_log_on_flows("changed", ", ".join(changed))
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_published_flow(self):
         self._prs_check_flow_editable(self.flow_id)
+
+    def unlink(self):
+        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+            self._prs_log_on_flows("removed")
+        return super().unlink()
+
+    def _prs_log_on_flows(self, change, fields_changed=""):
+        """Log in each flow's chatter that these steps were added, changed or removed."""
+        for flow in self.flow_id:
+            codes = ", ".join(self.filtered(lambda s, f=flow: s.flow_id == f).mapped("code"))
+            if change == "added":
+                body = _("Steps added: %s", codes)
+            elif change == "removed":
+                body = _("Steps removed: %s", codes)
+            else:
+                body = _(
+                    "Steps changed (%(fields)s): %(steps)s", fields=fields_changed, steps=codes
+                )
+            flow._message_log(body=body)

@@ -132,6 +132,19 @@ class TestFlowPublish(PrsEventFlowCase):
         self.flow.step_ids[0].condition = "program.fee > 1"
         self.assertEqual(self.flow.step_ids[0].condition, "program.fee > 1")
 
+    def test_step_changes_logged_on_flow(self):
+        """Adding, changing and removing steps is logged in the flow's chatter."""
+        step = self.flow.step_ids.filtered(lambda s: s.code == "health")
+        step.condition = "personal.age >= 65"
+        self.env["event.flow.step"].create(
+            dict(self._step("review", 45, step_type="review"), flow_id=self.flow.id)
+        )
+        step.unlink()
+        bodies = " | ".join(self.flow.message_ids.mapped("body"))
+        self.assertIn("Steps changed (Skip Condition): health", bodies)
+        self.assertIn("Steps added: review", bodies)
+        self.assertIn("Steps removed: health", bodies)
+
     def test_unpublish_calls_hook(self):
         """Unpublishing sets the flow back to draft and calls _prs_on_flow_unpublished."""
         self.flow.action_publish()
