@@ -196,6 +196,23 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         self.registration.with_user(crd).action_prs_confirm()
         self.assertEqual(self.registration.prs_state, "confirmed")
 
+    def test_review_actions_own_program_only(self):
+        """Waitlist, reject, cancel and request changes are refused on another program's
+        registration, and a coordinator's own registration can be rejected."""
+        crd = self.users["crd"]
+        actions = (
+            "action_prs_waitlist",
+            "action_prs_reject",
+            "action_prs_cancel",
+            "action_prs_request_changes",
+        )
+        for action in actions:
+            with self.assertRaises(AccessError):
+                getattr(self.other_registration.with_user(crd), action)()
+        self.assertEqual(self.other_registration.prs_state, "submitted")
+        self.registration.with_user(crd).action_prs_reject()
+        self.assertEqual(self.registration.prs_state, "rejected")
+
     def test_submit_integration_user_only(self):
         """Only the integration user may call prs_submit; the other roles are refused
         before anything is read."""

@@ -7,7 +7,7 @@ import threading
 import uuid
 from unittest.mock import patch
 
-from common import GROUP_API, PrsBuilder, PrsCommittedCase
+from common import GROUP_API, PrsBuilder, PrsCommittedCase, session_redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +24,7 @@ class TestSubmissionReplays(PrsCommittedCase):
     def setUp(self):
         super().setUp()
         tag = uuid.uuid4().hex[:8]
+        self.committed_redis_target(session_redis())  # publishing stays off the shared Redis
         with self.committed_env() as env:
             form = self.track(self.simple_form(env, f"h7_replay_{tag}"))
             self.api_user_id = self.track(
