@@ -140,3 +140,21 @@ class TestFlowAccess(PrsEventFlowCase):
             .get_views([(False, "form")])["views"]["form"]["arch"]
         )
         self.assertIn("prs_flows", program_form)
+
+    def test_flows_follow_program_company(self):
+        """A flow of another company's program is hidden from this company's users."""
+        company = self.env["res.company"].create({"name": "PRS Other Co"})
+        self.other_program.company_id = company
+        flows = self.env["event.flow"].with_user(self.configurator).search([])
+        self.assertNotIn(self.other_flow, flows)
+        self.assertIn(self.flow, flows)
+        steps = self.env["event.flow.step"].with_user(self.configurator).search([])
+        self.assertFalse(steps & self.other_flow.step_ids)
+        self.configurator.company_ids |= company
+        flows = (
+            self.env["event.flow"]
+            .with_user(self.configurator)
+            .with_context(allowed_company_ids=[self.env.company.id, company.id])
+            .search([])
+        )
+        self.assertIn(self.other_flow, flows)
