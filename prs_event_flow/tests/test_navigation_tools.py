@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from odoo.tests import BaseCase, tagged
 
 from ..tools import navigation
@@ -57,3 +60,26 @@ class TestNavigationTools(BaseCase):
         self.assertEqual(navigation.next_step(STEPS, visible, "personal"), "terms")
         self.assertEqual(navigation.next_step(STEPS, visible, "health"), "terms")
         self.assertIsNone(navigation.next_step(STEPS, visible, "confirmation"))
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        shown=st.lists(st.booleans(), min_size=1, max_size=8),
+        current=st.integers(min_value=-1, max_value=8),
+    )
+    def test_next_step_properties(self, shown, current):
+        """For any flow: visible steps keep the flow order, and the next step is the
+        first visible step after the current one (the first visible one at the start)."""
+        steps = [
+            {"code": f"s{index}", "condition": "true" if flag else "false"}
+            for index, flag in enumerate(shown)
+        ]
+        visible = navigation.visible_steps(steps, {})
+        self.assertEqual(visible, [f"s{i}" for i, flag in enumerate(shown) if flag])
+        current_code = f"s{current}" if 0 <= current < len(steps) else None
+        following = [
+            f"s{i}"
+            for i, flag in enumerate(shown)
+            if flag and (current_code is None or i > current)
+        ]
+        expected = following[0] if following else None
+        self.assertEqual(navigation.next_step(steps, visible, current_code), expected)
