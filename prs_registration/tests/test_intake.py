@@ -410,3 +410,72 @@ class TestIntakeRules(PrsRegistrationCase):
                 result = self.submit(self.payload(step, answers))
                 self.assertIntakeError(result, code, field)
         self.assertTrue(self.submit(self.payload(step, {"code": "ABC", "low": 1, "high": 5}))["ok"])
+
+
+@tagged("post_install", "-at_install", "prs", "prs_intake")
+class TestIntakeMasters(PrsRegistrationCase):
+    """Master-backed fields are checked against the items of ``prs.master``."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["prs.master"].create(
+            {
+                "name": "Test languages",
+                "code": "reg_test_languages",
+                "item_ids": [
+                    (0, 0, {"value": "en", "label": "English"}),
+                    (0, 0, {"value": "hi", "label": "Hindi"}),
+                ],
+            }
+        )
+        form = cls._create_form("reg_master", "Languages")
+        version = cls.env["form.form.version"].create(
+            {
+                "form_id": form.id,
+                "version": 1,
+                "tree": tree(
+                    form,
+                    [
+                        (
+                            "main",
+                            "Main",
+                            None,
+                            [
+                                (
+                                    "main",
+                                    "Main",
+                                    [
+                                        tree_field(
+                                            "language",
+                                            "master",
+                                            label="Language",
+                                            master="reg_test_languages",
+                                        )
+                                    ],
+                                )
+                            ],
+                        )
+                    ],
+                ),
+            }
+        )
+        form.write({"state": "published", "current_version_id": version.id})
+        cls.master_flow = cls.env["event.flow"].create(
+            {
+                "event_id": cls.program.id,
+                "code": "languages",
+                "name": "Languages",
+                "step_ids": [(0, 0, {"code": "lang", "name": "Language", "form_id": form.id})],
+            }
+        )
+        cls.master_flow.write({"state": "published"})
+
+    def test_master_values(self):
+        """A value outside the master is refused; a known one is stored and shown by label."""
+        step = self.master_flow.step_ids
+        self.assertIntakeError(self.submit(self.payload(step, {"language": "xx"})), "choice")
+        result = self.submit(self.payload(step, {"language": "hi"}))
+        self.assertTrue(result["ok"], result)
+        registration = self.Registration.browse(result["registration_id"])
+        self.assertIn("Hindi", str(registration.with_user(self.coordinator).prs_review_html))
