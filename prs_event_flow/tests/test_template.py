@@ -1,3 +1,4 @@
+from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
 from .common import PrsEventFlowCase
@@ -115,6 +116,20 @@ class TestProgramTemplate(PrsEventFlowCase):
         program.event_type_id = self.template
         self.assertEqual(len(program.flow_ids), 2)
         self.assertEqual(program.prs_template_id, self.template)
+
+    def test_apply_template_button_refuses_existing_flows(self):
+        """Copying template flows into a program that already has flows is refused."""
+        program = self._from_template("TPL-8")
+        with self.assertRaises(ValidationError):
+            program.action_prs_apply_template()
+        self.assertEqual(len(program.flow_ids), 2)
+
+    def test_apply_template_button(self):
+        """The button copies the template's flows again once a program's flows are gone."""
+        program = self._from_template("TPL-9")
+        program.flow_ids.unlink()
+        program.action_prs_apply_template()
+        self.assertEqual(program.flow_ids.mapped("code"), ["standard", "quick"])
 
     def test_template_flows_publishable(self):
         """The copied flow publishes like a hand-made one (forms are linked)."""
