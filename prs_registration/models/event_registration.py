@@ -124,9 +124,11 @@ class EventRegistration(models.Model):
             # Odoo's own buttons (confirm, cancel, reset, attended) move the PRS state.
             target = ODOO_TO_PRS_STATE[vals["state"]]
             moved = self.filtered(lambda r: PRS_TO_ODOO_STATE[r.prs_state] != vals["state"])
+            if vals["state"] == "done":  # attended: still a confirmed registration
+                moved = moved.filtered(lambda r: r.prs_state != "confirmed")
             res = super().write(vals)
             if moved:
-                moved.write({"prs_state": target})
+                moved.write({"prs_state": target, "state": vals["state"]})
             return res
         return super().write(vals)
 
@@ -148,6 +150,8 @@ class EventRegistration(models.Model):
     @api.model
     def _prs_count_by_state(self, programs, states):
         """``{(program id, prs_state): count}`` of non-test registrations."""
+        # sudo: capacity counts every registration of the program, also those the
+        # current user's record rules hide; only counts leave this method.
         groups = self.sudo()._read_group(
             [
                 ("event_id", "in", programs.ids),
