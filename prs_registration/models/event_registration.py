@@ -376,6 +376,7 @@ class EventRegistration(models.Model):
 
     @api.model
     def _prs_max_payload_bytes(self):
+        # sudo: a technical setting, read by the API user who has no access to it
         value = self.env["ir.config_parameter"].sudo().get_param("prs_registration.max_payload")
         try:
             return int(value) if value else intake.MAX_PAYLOAD_BYTES
@@ -530,6 +531,7 @@ class EventRegistration(models.Model):
             return False
         if version.version > form.current_version_id.version:
             return False
+        # sudo: a technical setting, read by the API user who has no access to it
         param = (
             self.env["ir.config_parameter"]
             .sudo()
@@ -762,6 +764,7 @@ class EventRegistration(models.Model):
     @api.depends("answers")
     def _compute_prs_has_sensitive(self):
         for registration in self:
+            # sudo: only tells whether encrypted values exist, never reads them
             registration.prs_has_sensitive = any(
                 privacy.is_encrypted(value)
                 for step_answers in (registration.sudo().answers or {}).values()
@@ -775,6 +778,7 @@ class EventRegistration(models.Model):
             "prs_registration.group_prs_reveal"
         ):
             return False
+        # sudo: the user's own recent reveal, in a log only administrators read
         return bool(
             self.env["prs.reveal.log"]
             .sudo()
@@ -837,6 +841,7 @@ class EventRegistration(models.Model):
         """Log (model + chatter) that the current user revealed these sensitive answers."""
         logs = self.env["prs.reveal.log"]
         for registration in self:
+            # sudo: only the codes of the encrypted answers are read
             codes = sorted(
                 {
                     code
@@ -930,6 +935,8 @@ class EventRegistration(models.Model):
         from odoo.addons.prs_form_builder.tools import expression
 
         self.ensure_one()
+        # sudo: the review field is itself restricted to coordinators; sensitive values
+        # stay masked unless _prs_can_reveal()
         answers = self.sudo().answers or {}
         if not answers:
             return Markup('<p class="text-muted">%s</p>') % _("No answers yet.")
@@ -1050,6 +1057,8 @@ class EventRegistration(models.Model):
                     value = str(value)
                 row.append(value)
             merged = {}
+            # sudo: the record was read above with the user's rights (static columns);
+            # sensitive values stay masked unless revealed (right checked by the wizard)
             for step_answers in (registration.sudo().answers or {}).values():
                 for code, value in (step_answers or {}).items():
                     merged.setdefault(code, value)
