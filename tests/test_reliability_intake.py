@@ -235,8 +235,9 @@ class TestHostilePayloads(PrsBuilder, TransactionCase):
         cls.field_codes = [spec["code"] for spec in fields_spec]
 
     def _payloads(self):
-        """A third each: the real envelope with generated answers, a mutated envelope,
-        and any JSON value at all."""
+        """A quarter each: the real envelope with generated answers, the envelope with
+        wrong ids (negative, zero, beyond 32 and 64 bits), a mutated envelope, and any
+        JSON value at all."""
         real = {
             "program_id": self.program.id,
             "flow_id": self.flow.id,
@@ -269,7 +270,18 @@ class TestHostilePayloads(PrsBuilder, TransactionCase):
             },
             optional=optional,
         )
-        return st.one_of(real_envelope, mutated_envelope, HOSTILE)
+        wrong_ids = st.fixed_dictionaries(
+            {
+                **{
+                    key: st.just(value) | st.integers(min_value=-(2**63), max_value=2**63)
+                    for key, value in real.items()
+                },
+                "submission_id": st.uuids().map(str),
+                "answers": answers,
+            },
+            optional={"registration_id": st.integers(min_value=-(2**63), max_value=2**63)},
+        )
+        return st.one_of(real_envelope, wrong_ids, mutated_envelope, HOSTILE)
 
     def _counts(self):
         self.env.flush_all()
@@ -328,11 +340,13 @@ class TestHostilePayloads(PrsBuilder, TransactionCase):
         )
         @given(payload=self._payloads())
         def check(payload):
-            seen.append(1)
             savepoint = self.env.cr.savepoint()
             try:
                 result = registration_model.prs_submit(materialize(payload))
                 self._check_result(payload, result)
+                seen.append(
+                    {"ok"} if result["ok"] else {error["code"] for error in result["errors"]}
+                )
                 if not result["ok"]:
                     self.assertEqual(self._counts(), before, f"written on error: {result!r:.300}")
             finally:
@@ -342,6 +356,12 @@ class TestHostilePayloads(PrsBuilder, TransactionCase):
         with self._log_in_test_cursor():
             check()
         self.assertGreaterEqual(len(seen), FUZZ_EXAMPLES)
+        # the generator reaches every layer: the envelope check, the program/flow/step
+        # lookup, and the answers' validator
+        codes = set().union(*seen)
+        for code in ("malformed", "payload_too_large", "unknown_program", "unknown_field"):
+            self.assertIn(code, codes)
+        self.assertTrue(codes & {"type", "required", "choice", "max_length", "pattern"}, codes)
 
     def test_nan_and_deep_values_are_refused(self):
         """Hand-picked hostile answers (NaN, infinity, 5,000 levels of nesting, a 400 kB
