@@ -6,3 +6,4 @@ from . import test_intake_log
 from . import test_api_key
 from . import test_default_groups
 from . import test_review_tour
+from . import test_intake_concurrency
