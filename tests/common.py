@@ -367,7 +367,10 @@ class PrsHttpCase(PrsBuilder, HttpCase):
         cls.redis_server = session_redis()
 
     def run_postcommit(self):
-        """Run what a commit would run (the Redis delivery)."""
+        """Run what a commit would run: the pre-commit hooks (deferred Redis syncs,
+        tracking), then the after-commit ones (the Redis delivery)."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
         self.env.cr.flush()
         self.env.cr.postcommit.run()
 

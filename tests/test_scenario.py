@@ -84,6 +84,17 @@ class TestScenario(PrsHttpCase):
         """Carla builds three forms, a program template using them, and a program made
         from the template; she publishes its standard flow."""
         env = self.env(user=self.carla)
+        diets = env["prs.master"].create(
+            {
+                "name": "Diets (H7)",
+                "code": "h7_diet",
+                "kind": "business",
+                "item_ids": [
+                    (0, 0, {"sequence": 1, "value": "veg", "label": "Vegetarian"}),
+                    (0, 0, {"sequence": 2, "value": "vegan", "label": "Vegan"}),
+                ],
+            }
+        )
         personal = self.create_form(
             env,
             "h7_personal",
@@ -127,6 +138,7 @@ class TestScenario(PrsHttpCase):
                                     required=True,
                                     choice_ids=self.choices("in", "fr", "us"),
                                 ),
+                                self.field("diet", "master", master_id=diets.id),
                                 self.field(
                                     "guardian_name",
                                     required=True,
@@ -253,6 +265,14 @@ class TestScenario(PrsHttpCase):
         self.assertEqual(
             [choice["value"] for choice in fields["country"]["choices"]], ["in", "fr", "us"]
         )
+        # the master list behind the diet field is a Redis list of valid items
+        self.assertEqual(fields["diet"]["master"], "h7_diet")
+        items = [
+            json.loads(item) for item in self.redis.lrange(f"{self.prefix}:master:h7_diet", 0, -1)
+        ]
+        for item in items:
+            validate_schema(item, "prs.master.1.json")
+        self.assertEqual([item["value"] for item in items], ["veg", "vegan"])
         return index
 
     def api_worker_submits_every_step(self, program, index):
@@ -334,6 +354,7 @@ class TestScenario(PrsHttpCase):
         self.assertEqual(row["age"], "64")
         self.assertEqual(row["country"], "in")
         self.assertEqual(row["allergies"], "Pollen")
+        self.assertEqual(row["diet"], "vegan")
         self.assertEqual(row["First Name"], "Asha")
 
     # ------------------------------------------------------------------ helpers
@@ -345,6 +366,7 @@ class TestScenario(PrsHttpCase):
             "email": "asha@example.com",
             "age": age,
             "country": "in",
+            "diet": "vegan",
         }
 
     def submit(self, program, flow, step_entry, answers, registration_id=None):
