@@ -1,4 +1,5 @@
 import copy
+import json
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -23,6 +24,7 @@ class FormFormVersion(models.Model):
     )
     published_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
     is_current = fields.Boolean(compute="_compute_is_current", string="Current")
+    tree_text = fields.Text(compute="_compute_tree_text", string="Tree (JSON)")
 
     _sql_constraints = [
         ("version_uniq", "unique(form_id, version)", "A form has one version per number."),
@@ -32,6 +34,11 @@ class FormFormVersion(models.Model):
     def _compute_is_current(self):
         for version in self:
             version.is_current = version.form_id.current_version_id == version
+
+    @api.depends("tree")
+    def _compute_tree_text(self):
+        for version in self:
+            version.tree_text = json.dumps(version.tree, indent=2, ensure_ascii=False)
 
     @api.depends("form_id", "version")
     def _compute_display_name(self):

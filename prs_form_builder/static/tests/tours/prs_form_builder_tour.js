@@ -108,8 +108,17 @@ registry.category("web_tour.tours").add("prs_form_builder_tour", {
             trigger: 'button[name="action_preview"]',
         },
         {
-            content: "Still on the form",
-            trigger: '.o_field_widget[name="current_version_id"]',
+            content: "Open the versions",
+            trigger: 'button[name="action_view_versions"]',
+            extra_trigger: '.o_field_widget[name="current_version_id"]',
+        },
+        {
+            content: "Open version 1",
+            trigger: ".o_data_row .o_data_cell[name='version']",
+        },
+        {
+            content: "The frozen tree is shown",
+            trigger: '.o_field_widget[name="tree_text"]:contains("employer")',
             isCheck: true,
         },
     ],
