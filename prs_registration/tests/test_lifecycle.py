@@ -155,6 +155,22 @@ class TestLifecycle(PrsRegistrationCase):
         self.assertEqual(registration.prs_state, "submitted")
         self.assertEqual(registration.answers["personal"]["passport_no"], "P7654321")
 
+    def test_bulk_server_actions(self):
+        """The list's bulk actions confirm, waitlist and reject the selected records."""
+        self.program.write({"seats_limited": True, "seats_max": 1, "prs_waitlist_allowed": True})
+        first, second, third, fourth = (self.register(first_name=n) for n in "ABCD")
+        for xmlid, records in [
+            ("event_registration_action_server_confirm", first | second),
+            ("event_registration_action_server_waitlist", third),
+            ("event_registration_action_server_reject", fourth),
+        ]:
+            action = self.env.ref(f"prs_registration.{xmlid}").with_user(self.coordinator)
+            action.with_context(active_model="event.registration", active_ids=records.ids).run()
+        self.assertEqual(
+            (first | second | third | fourth).mapped("prs_state"),
+            ["confirmed", "waitlisted", "waitlisted", "rejected"],
+        )
+
     def test_invalid_transition(self):
         """An in-progress registration cannot be confirmed."""
         result = self.submit(self.payload())
