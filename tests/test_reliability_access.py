@@ -213,6 +213,24 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         self.registration.with_user(crd).action_prs_reject()
         self.assertEqual(self.registration.prs_state, "rejected")
 
+    def test_reveal_needs_the_right_and_the_program(self):
+        """Revealing sensitive answers needs the reveal right, only on the revealer's own
+        programs, and each reveal is logged."""
+        crd = self.users["crd"]
+        with self.assertRaises(AccessError):
+            self.registration.with_user(crd).action_prs_reveal()
+        revealer = new_test_user(
+            self.env,
+            login="h7_acc_rev",
+            groups=f"{GROUP_COORDINATOR},prs_registration.group_prs_reveal",
+        )
+        self.program.write({"prs_coordinator_ids": [(4, revealer.id)]})
+        with self.assertRaises(AccessError):
+            self.other_registration.with_user(revealer).action_prs_reveal()
+        self.registration.with_user(revealer).action_prs_reveal()
+        logs = self.env["prs.reveal.log"].search([("user_id", "=", revealer.id)])
+        self.assertEqual(logs.registration_id, self.registration)
+
     def test_submit_integration_user_only(self):
         """Only the integration user may call prs_submit; the other roles are refused
         before anything is read."""
