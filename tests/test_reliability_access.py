@@ -42,6 +42,9 @@ MATRIX = {
     "prs.cache.target": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
     "prs.cache.key": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
     "prs.cache.outbox": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
+    # audit logs: written by the system, read by administrators (who may purge intake)
+    "prs.reveal.log": {"cfg": NONE, "crd": NONE, "adm": READ, "api": NONE, "int": NONE},
+    "prs.intake.log": {"cfg": NONE, "crd": NONE, "adm": "ru", "api": NONE, "int": NONE},
 }
 
 

@@ -297,6 +297,8 @@ class TestScenario(PrsHttpCase):
             registration_id = result["registration_id"]
             step = steps_by_id.get(result["next_step_id"])
         self.assertEqual(walked, ["personal", "health", "terms", "confirmation"])
+        calls = self.env["prs.intake.log"].search([("user_id", "=", self.api_user.id)])
+        self.assertEqual(calls.mapped("result"), ["ok"] * 4, "every call is in the intake log")
         registration = self.env["event.registration"].browse(registration_id)
         self.assertEqual(registration.prs_state, "submitted")
         self.assertEqual(registration.prs_first_name, "Asha")
