@@ -7,6 +7,8 @@
 messages that name the node and the problem.
 """
 
+import functools
+
 from pyjexl.jexl import JEXL
 from pyjexl.parser import ArrayLiteral, BinaryExpression, Identifier, Literal
 
@@ -97,6 +99,15 @@ def _literal_refs(node, choice_fields):
         yield from _literal_refs(child, choice_fields)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(expr):
+    """The pyjexl syntax tree of ``expr`` (read only), or None when it does not parse."""
+    try:
+        return JEXL().parse(expr)
+    except Exception:  # noqa: BLE001 - syntax problems are reported by expression.check
+        return None
+
+
 def _check_choice_refs(tree, masters, bad):
     """Problems for literals compared with a choice field that are not among its choices."""
     allowed = {}
@@ -107,14 +118,12 @@ def _check_choice_refs(tree, masters, bad):
             allowed[field["code"]] = {str(v) for v in masters[field["master"]]}
     if not allowed:
         return []
-    jexl = JEXL()
     problems = []
     for kind, code, attr, expr in _expressions(tree):
         if not expr or (kind, code, attr) in bad:
             continue
-        try:
-            ast = jexl.parse(expr)
-        except Exception:  # noqa: BLE001 - syntax problems are reported by expression.check
+        ast = _parse(expr)
+        if ast is None:
             continue
         seen = set()
         for field_code, value in _literal_refs(ast, allowed):
