@@ -43,6 +43,7 @@ class EventRegistrationMixin(models.AbstractModel):
         "event.flow.step",
         string="Last Completed Step",
         ondelete="restrict",
+        tracking=True,
         help="The last step the participant submitted.",
     )
     next_step_id = fields.Many2one(

@@ -35,6 +35,14 @@ class TestReview(PrsRegistrationCase):
         self.assertNotIn("utm-mail", html)
         self.assertNotIn("Passport number", html)
 
+    def test_odoo_attendee_form_shows_answers(self):
+        """Odoo's own attendee form shows the answers to coordinators, not configurators."""
+        view = self.env.ref("event.view_event_registration_form")
+        arch = self.Registration.with_user(self.coordinator).get_view(view.id)["arch"]
+        self.assertIn('name="prs_review_html"', arch)
+        arch = self.Registration.with_user(self.configurator).get_view(view.id)["arch"]
+        self.assertNotIn('name="prs_review_html"', arch)
+
     def test_sensitive_masked_without_reveal(self):
         """A sensitive answer is masked in the review."""
         registration = self.register()
