@@ -436,9 +436,11 @@ class FormForm(models.Model):
         return True
 
     def action_restore_version(self, version):
-        """Replace the draft's tree by the tree of ``version`` (an older version)."""
+        """Replace the draft's tree by the tree of ``version`` (a form.form.version record
+        or id of this form)."""
         self.ensure_one()
-        version = self.env["form.form.version"].browse(int(version))
+        if not isinstance(version, models.BaseModel):
+            version = self.env["form.form.version"].browse(int(version))
         if version.form_id != self:
             raise UserError(_("Version %s is not a version of this form.", version.version))
         if self.state == "published":

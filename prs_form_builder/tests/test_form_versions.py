@@ -108,7 +108,7 @@ class TestFormVersions(PrsFormCommon):
         self.field("employer").unlink()
         self.field("age").label = "Years"
         self.form.action_publish()
-        self.form.action_restore_version(first.id)
+        self.form.action_restore_version(first)
         self.assertEqual(self.form.state, "draft")
         restored = self.form._prs_build_tree()
         self.assertEqual(restored["pages"], first.tree["pages"])
