@@ -404,12 +404,15 @@ class FormForm(models.Model):
             numbers = form.version_ids.mapped("version")
             tree["version"] = max(numbers, default=0) + 1
             tree["checksum"] = serializer.checksum(tree)
+            lang = self.env.lang or "en_US"
             version = self.env["form.form.version"].create(
                 {
                     "form_id": form.id,
                     "version": tree["version"],
                     "tree": tree,
                     "checksum": tree["checksum"],
+                    "lang": lang,
+                    "tree_translations": form._prs_translated_trees(tree["version"], lang),
                 }
             )
             form.with_context(prs_allow_published_write=True).write(
@@ -418,6 +421,19 @@ class FormForm(models.Model):
             form.message_post(body=_("Version %s published.", version.version))
             form._prs_on_version_published(version)
         return True
+
+    def _prs_translated_trees(self, number, skip_lang):
+        """{lang: tree} in every other installed language, each with its own checksum."""
+        self.ensure_one()
+        trees = {}
+        for lang, _name in self.env["res.lang"].get_installed():
+            if lang == skip_lang:
+                continue
+            tree = self.with_context(lang=lang)._prs_build_tree()
+            tree["version"] = number
+            tree["checksum"] = serializer.checksum(tree)
+            trees[lang] = tree
+        return trees or False
 
     def _prs_on_version_published(self, version):
         """Hook called after ``version`` of this form is published (for other modules)."""

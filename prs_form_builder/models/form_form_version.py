@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from ..tools.serializer import checksum
 from ..tools.tree_diff import compare_trees
 
-FROZEN_FIELDS = frozenset({"form_id", "version", "tree", "checksum"})
+FROZEN_FIELDS = frozenset({"form_id", "version", "tree", "checksum", "lang", "tree_translations"})
 
 
 class FormFormVersion(models.Model):
@@ -19,6 +19,11 @@ class FormFormVersion(models.Model):
     version = fields.Integer(required=True, readonly=True)
     tree = fields.Json(readonly=True, help="The form tree as published (the Redis contract).")
     checksum = fields.Char(readonly=True, index=True)
+    lang = fields.Char(string="Language", readonly=True, help="Language of the labels of the tree.")
+    tree_translations = fields.Json(
+        readonly=True,
+        help="The same tree in the other installed languages: {lang: tree}.",
+    )
     published_by_id = fields.Many2one(
         "res.users", readonly=True, ondelete="restrict", default=lambda self: self.env.user
     )
@@ -66,10 +71,11 @@ class FormFormVersion(models.Model):
             raise UserError(_("The current published version of a form cannot be deleted."))
 
     def _prs_get_tree(self, lang=None):
-        """The published tree (a copy). Labels are the ones frozen at publish time;
-        ``lang`` is accepted for translated trees later."""
+        """The published tree (a copy), with the labels of ``lang`` when the version was
+        published with that language installed; else the tree as published."""
         self.ensure_one()
-        return copy.deepcopy(self.tree)
+        tree = (self.tree_translations or {}).get(lang) if lang and lang != self.lang else None
+        return copy.deepcopy(tree or self.tree)
 
     def _prs_compare(self, other):
         """Differences from this version to ``other`` (a version, or a tree dict):

@@ -34,6 +34,25 @@ class TestFormVersions(PrsFormCommon):
         )
         self.assertEqual(version.checksum, serializer.checksum(tree))
 
+    def test_translated_trees(self):
+        """Publishing freezes the tree in every installed language."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.field("age").with_context(lang="fr_FR").label = "Âge"
+        self.form.with_context(lang="en_US").action_publish()
+        version = self.form.current_version_id
+        self.assertEqual(version.lang, "en_US")
+
+        def age_label(tree):
+            return tree["pages"][0]["sections"][0]["fields"][1]["label"]
+
+        self.assertEqual(age_label(version._prs_get_tree()), "Age")
+        self.assertEqual(age_label(version._prs_get_tree("en_US")), "Age")
+        french = version._prs_get_tree("fr_FR")
+        self.assertEqual(age_label(french), "Âge")
+        self.assertEqual(french["version"], 1)
+        self.assertEqual(french["checksum"], serializer.checksum(french))
+        self.assertEqual(age_label(version._prs_get_tree("de_DE")), "Age")
+
     def test_publish_calls_hook(self):
         """Other modules are told about each published version."""
         with patch.object(FormForm, "_prs_on_version_published", autospec=True) as hook:
