@@ -515,12 +515,11 @@ class EventRegistration(models.Model):
         return version
 
     @api.model
-    def _prs_version_tree(self, version):
+    def _prs_version_tree(self, version, lang=None):
+        """The tree of a published version (labels in ``lang`` when translated)."""
         if not version:
             return {}
-        if hasattr(version, "_prs_get_tree"):
-            return version._prs_get_tree()
-        return version.tree or {}
+        return version._prs_get_tree(lang=lang) or {}
 
     @api.model
     def _prs_version_accepted(self, form, version):
@@ -889,7 +888,7 @@ class EventRegistration(models.Model):
                 lambda v, s=step: v.form_id == s.form_id and v.version == versions[s.code]
             )[:1]
             if version:
-                trees[step.code] = self._prs_version_tree(version)
+                trees[step.code] = self._prs_version_tree(version, lang=self.env.lang)
         return trees
 
     @api.depends("answers", "step_versions", "flow_id")
