@@ -91,13 +91,13 @@ class EventEvent(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if PRS_CACHE_FIELDS & set(vals):
+            # sudo: whoever may edit a program keeps Redis in line, even without access
+            # to the cache keys or flows; only whether keys or published flows exist is read.
             with_keys = (
                 self.env["prs.cache.key"]
                 .sudo()
                 .search_count([("program_id", "in", self.ids)], limit=1)
             )
-            # sudo: whoever may edit a program keeps Redis in line, even without
-            # access to flows; only the presence of published flows is read.
             if with_keys or self.sudo()._prs_cache_published_flows():
                 self._prs_cache_sync_later()
         return result

@@ -7,6 +7,8 @@ class FormForm(models.Model):
 
     def _prs_cache_programs(self):
         """Programs with a published flow that has a step using one of these forms."""
+        # sudo: a configurator publishing a form may not read every program's steps;
+        # only the programs to resync are taken from them, nothing is returned to a view.
         steps = (
             self.env["event.flow.step"]
             .sudo()

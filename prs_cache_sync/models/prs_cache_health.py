@@ -15,6 +15,7 @@ class PrsCacheTarget(models.Model):
 
     @api.model
     def _prs_health_max_age(self):
+        # sudo: reads one numeric threshold, never shown beyond the health report.
         value = self.env["ir.config_parameter"].sudo().get_param(MAX_AGE_PARAM)
         try:
             seconds = int(value)
@@ -74,6 +75,7 @@ class PrsCacheTarget(models.Model):
         cron = self.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver", raise_if_not_found=False)
         if not cron:
             return {"active": False, "last_run": None}
+        # sudo: only the cron's active flag and last run time are reported.
         cron = cron.sudo()
         return {
             "active": cron.active,

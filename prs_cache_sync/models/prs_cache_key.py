@@ -237,6 +237,25 @@ class PrsCacheKey(models.Model):
         return self.env["prs.cache.outbox"]._prs_enqueue(target, writes)
 
     @api.model
+    def _prs_apply_targets(self, targets, known_keys, build_entries, force=False):
+        """Queue on each target the writes that bring it to ``build_entries(prefix)``
+        (built once per key prefix: targets sharing a prefix share the payloads) for the
+        scope of ``known_keys``; returns the outbox rows."""
+        rows = self.env["prs.cache.outbox"]
+        entries_by_prefix = {}
+        for target in targets:
+            prefix = target._prs_get_prefix()
+            if prefix not in entries_by_prefix:
+                entries_by_prefix[prefix] = build_entries(prefix)
+            rows |= self._prs_apply(
+                target,
+                entries_by_prefix[prefix],
+                known_keys.filtered(lambda key, target=target: key.target_id == target),
+                force=force,
+            )
+        return rows
+
+    @api.model
     def _prs_sync_programs(self, program_ids, targets=None, force=False, gone=False):
         """Bring the step and program index keys of these programs (event ids) in line
         with the database on every active target (or ``targets``): published flows are
@@ -246,9 +265,12 @@ class PrsCacheKey(models.Model):
         targets = self._prs_targets(targets)
         if not program_ids or not targets:
             return self.env["prs.cache.outbox"]
+        # sudo: the payload is the published configuration, the same whoever publishes;
+        # the caller is a hook or an action its user was allowed to run.
         events = self.env["event.event"].sudo().with_context(active_test=False, lang=PAYLOAD_LANG)
         if not gone:
             events = events.browse(program_ids).exists()
+        # sudo: key bookkeeping is infrastructure, read here only to address the writes.
         known_keys = self.sudo().search(
             [
                 ("target_id", "in", targets.ids),
@@ -257,19 +279,12 @@ class PrsCacheKey(models.Model):
             ]
         )
         published_at = self._prs_published_at()
-        rows = self.env["prs.cache.outbox"]
-        entries_by_prefix = {}
-        for target in targets:
-            prefix = target._prs_get_prefix()
-            if prefix not in entries_by_prefix:
-                entries_by_prefix[prefix] = events._prs_cache_entries(prefix, published_at)
-            rows |= self._prs_apply(
-                target,
-                entries_by_prefix[prefix],
-                known_keys.filtered(lambda key, target=target: key.target_id == target),
-                force=force,
-            )
-        return rows
+        return self._prs_apply_targets(
+            targets,
+            known_keys,
+            lambda prefix: events._prs_cache_entries(prefix, published_at),
+            force=force,
+        )
 
     @api.model
     def _prs_sync_programs_gone(self, program_ids):
@@ -286,6 +301,7 @@ class PrsCacheKey(models.Model):
         targets = self._prs_targets(targets)
         if not targets:
             return self.env["prs.cache.outbox"]
+        # sudo: master lists are published configuration, built the same for every user.
         master_model = (
             self.env["prs.master"].sudo().with_context(active_test=False, lang=PAYLOAD_LANG)
         )
@@ -299,26 +315,16 @@ class PrsCacheKey(models.Model):
         if scope is not None:
             codes = {code for code in scope.mapped("code") if code} | set(extra_codes)
             domain.append(("master_code", "in", list(codes)))
+        # sudo: key bookkeeping is infrastructure, read here only to address the writes.
         known_keys = self.sudo().search(domain)
-        rows = self.env["prs.cache.outbox"]
-        entries_by_prefix = {}
-        for target in targets:
-            prefix = target._prs_get_prefix()
-            if prefix not in entries_by_prefix:
-                entries_by_prefix[prefix] = all_masters._prs_cache_entries(prefix)
-            rows |= self._prs_apply(
-                target,
-                entries_by_prefix[prefix],
-                known_keys.filtered(lambda key, target=target: key.target_id == target),
-                force=force,
-            )
-        return rows
+        return self._prs_apply_targets(targets, known_keys, all_masters._prs_cache_entries, force)
 
     @api.model
     def _prs_sync_all(self, targets=None, force=True):
         """Resync: every program with a published flow or a known key, and every
         master, in batches of programs (progress is logged per batch)."""
         targets = self._prs_targets(targets)
+        # sudo: a resync covers every program, whoever (an administrator) starts it.
         flows = self.env["event.flow"].sudo().search([("state", "=", "published")])
         known = self.sudo().search(
             [("target_id", "in", targets.ids), ("kind", "in", ("step", "program"))]

@@ -125,6 +125,7 @@ class PrsCacheOutbox(models.Model):
         """Wake the cron and deliver these rows right after the commit."""
         cron = self.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver", raise_if_not_found=False)
         if cron:
+            # sudo: only wakes the delivery cron (ir.cron is not readable by publishers).
             cron.sudo()._trigger()
         if self.env.context.get("prs_cache_no_immediate") or not self.env.registry.ready:
             # no immediate delivery while modules are being installed: the cron delivers
@@ -188,6 +189,8 @@ class PrsCacheOutbox(models.Model):
         down (the after-commit path). ``force``: ignore the backoff. Returns the rows
         processed."""
         now = fields.Datetime.now()
+        # sudo: delivery runs for the cron, the after-commit hook or an administrator's
+        # Retry now; it sends queued rows as they are and exposes nothing to the caller.
         rows = self.sudo()._prs_claim(limit, now, force=force)
         by_target = defaultdict(lambda: self.browse().sudo())
         for row in rows:
@@ -216,10 +219,10 @@ class PrsCacheOutbox(models.Model):
             return
         target._prs_mark_up()
         now = fields.Datetime.now()
-        applied, skipped, failed = self.browse(), self.browse(), []
+        applied, skipped, failed = self.browse(), self.browse(), defaultdict(self.browse)
         for row, result in zip(self, results, strict=True):
             if isinstance(result, Exception):
-                failed.append((row, target._prs_redact(str(result))[:500]))
+                failed[target._prs_redact(str(result))[:500]] |= row
             elif result == 1:
                 applied |= row
             else:
@@ -232,8 +235,10 @@ class PrsCacheOutbox(models.Model):
             )
         if skipped:
             skipped.write({"note": _("Skipped: Redis already holds a newer version of this key.")})
-        for row, message in failed:
-            row._prs_mark_failed(message)
+        # one update per distinct error, not per refused row
+        for message, rows in failed.items():
+            rows._prs_mark_failed(message)
+        # sudo: bookkeeping of what was pushed (same reason as the delivery itself).
         self.env["prs.cache.key"].sudo()._prs_set_pushed(
             [(row.key_id.id, row.op, row.checksum, row.version, now) for row in applied]
         )

@@ -89,7 +89,8 @@ class PrsCacheTarget(models.Model):
                 target.sudo().redis_password = target.password
 
     def _compute_has_password(self):
-        # sudo: only the presence of a password is exposed, never its value.
+        # Only the presence of a password is exposed, never its value (the superuser
+        # read happens in _prs_get_settings).
         for target in self:
             target.has_password = bool(target._prs_get_settings()["password"])
 
