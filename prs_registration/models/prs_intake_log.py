@@ -61,6 +61,7 @@ class PrsIntakeLog(models.Model):
 
     @api.model
     def _prs_retention_days(self):
+        # sudo: reads one retention setting for the purge cron, shown to nobody.
         value = self.env["ir.config_parameter"].sudo().get_param(DAYS_PARAM)
         try:
             days = int(value)
