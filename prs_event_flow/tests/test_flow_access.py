@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import PrsEventFlowCase
 
@@ -96,6 +96,25 @@ class TestFlowAccess(PrsEventFlowCase):
                     "date_end": "2030-04-02 08:00:00",
                 }
             )
+
+    def test_coordinator_cannot_change_steps(self):
+        """A coordinator reads the steps of their program but cannot change or add one."""
+        step = self.flow.step_ids[:1].with_user(self.coordinator)
+        self.assertTrue(step.code)
+        with self.assertRaises(AccessError):
+            step.write({"name": "Changed"})
+        with self.assertRaises(AccessError):
+            self.env["event.flow.step"].with_user(self.coordinator).create(
+                {"flow_id": self.flow.id, "code": "extra", "name": "Extra", "step_type": "review"}
+            )
+
+    def test_user_without_prs_group_reads_no_flow(self):
+        """An internal user without a PRS group cannot read flows or steps."""
+        user = new_test_user(self.env, login="prs_ef_plain", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.flow.with_user(user).read(["code"])
+        with self.assertRaises(AccessError):
+            self.flow.step_ids.with_user(user).read(["code"])
 
     def test_coordinator_cannot_publish(self):
         """A coordinator cannot publish a flow of their program."""
