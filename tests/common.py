@@ -5,8 +5,8 @@
   (``conftest.py`` and ``atexit``); tests that kill Redis start their own.
 - :class:`PrsBuilder`: programs, templates, flows and forms built through the real
   models, as a configurator would.
-- :class:`PrsCase` / :class:`PrsHttpCase`: one transaction per test (the HTTP case runs
-  the server, XML-RPC and Chromium inside the test transaction).
+- :class:`PrsHttpCase`: one transaction per test; the HTTP server, XML-RPC and Chromium
+  run inside it.
 - :class:`PrsCommittedCase`: tests that need several cursors, threads or real commits;
   every record it creates is committed and deleted again in ``tearDown`` so the
   database stays reusable.
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields
-from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
+from odoo.tests import BaseCase, HttpCase
 from odoo.tests.common import get_db_name
 from odoo.tools import config
 
@@ -304,58 +304,6 @@ class PrsBuilder:
                 "connect_timeout": 2.0,
             }
         )
-
-    @staticmethod
-    def redis_dump(client, prefix):
-        """{key: value} of every data key under ``prefix`` (lists as Python lists, JSON
-        strings decoded), without the versions hash."""
-        result = {}
-        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
-            if key.endswith(":meta:versions"):
-                continue
-            kind = client.type(key)
-            if kind == "list":
-                result[key] = [json.loads(item) for item in client.lrange(key, 0, -1)]
-            elif kind == "string":
-                result[key] = json.loads(client.get(key))
-        return result
-
-    @staticmethod
-    def expected_dump(env, target):
-        """{key: payload} the database wants on ``target`` (queued sets and lists)."""
-        keys = (
-            env["prs.cache.key"]
-            .sudo()
-            .search([("target_id", "=", target.id), ("op", "in", ("set", "list"))])
-        )
-        rows = (
-            env["prs.cache.outbox"]
-            .sudo()
-            .search([("key_id", "in", keys.ids), ("state", "=", "done")], order="version desc")
-        )
-        latest = {}
-        for row in rows:
-            latest.setdefault(row.key, row)
-        return {
-            key.name: json.loads(latest[key.name].payload) if key.name in latest else None
-            for key in keys
-        }
-
-
-class PrsCase(PrsBuilder, TransactionCase):
-    """One transaction per test; users of each PRS group built once."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.redis_server = session_redis()
-        cls.configurator = new_test_user(cls.env, login="h7_cfg", groups=GROUP_CONFIGURATOR)
-        cls.coordinator = new_test_user(
-            cls.env, login="h7_crd", groups=GROUP_COORDINATOR, email="h7_crd@example.com"
-        )
-        cls.administrator = new_test_user(cls.env, login="h7_adm", groups=GROUP_ADMINISTRATOR)
-        cls.api_user = new_test_user(cls.env, login="h7_api", groups=GROUP_API)
-        cls.internal_user = new_test_user(cls.env, login="h7_int", groups="base.group_user")
 
 
 class PrsHttpCase(PrsBuilder, HttpCase):

@@ -12,7 +12,14 @@ import io
 import json
 import uuid
 
-from common import GROUP_API, GROUP_CONFIGURATOR, GROUP_COORDINATOR, PrsHttpCase, xmlrpc_object
+from common import (
+    GROUP_API,
+    GROUP_CONFIGURATOR,
+    GROUP_COORDINATOR,
+    PrsHttpCase,
+    validate_schema,
+    xmlrpc_object,
+)
 
 from odoo.tests import new_test_user, tagged
 
@@ -223,8 +230,6 @@ class TestScenario(PrsHttpCase):
     def renderer_reads_the_journey(self, program):
         """The program index and every step key are in Redis, valid against the
         schemas, and each form is the published version (same checksum)."""
-        from common import validate_schema
-
         raw = self.redis.get(f"{self.prefix}:{program.id}")
         self.assertTrue(raw, "the program index key is missing from Redis")
         index = json.loads(raw)
