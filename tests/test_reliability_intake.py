@@ -7,7 +7,14 @@ import threading
 import uuid
 from unittest.mock import patch
 
-from common import GROUP_API, PrsBuilder, PrsCommittedCase, session_redis
+from common import (
+    GROUP_API,
+    PrsBuilder,
+    PrsCommittedCase,
+    PrsHttpCase,
+    session_redis,
+    xmlrpc_object,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -390,3 +397,61 @@ class TestHostilePayloads(PrsBuilder, TransactionCase):
                 self._check_result(f"case {index}", result)
                 self.assertIs(result["ok"], False, f"case {index} accepted")
         self.assertEqual(self._counts(), before)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_reliability", "prs_intake_fuzz")
+class TestHostilePayloadsOverXmlrpc(PrsHttpCase):
+    """The same kind of hostile payloads over the wire: the API worker gets structured
+    errors back, never an XML-RPC fault."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["prs.cache.target"].search([]).write({"active": False})
+        cls.api_user = new_test_user(cls.env, login="h7_wire_api", groups=GROUP_API)
+        form = cls.create_form(
+            cls.env, "h7_wire", [cls.field("name", "text", required=True)], publish=True
+        )
+        program = cls.create_program(cls.env, "H7-WIRE")
+        flow = cls.create_flow(cls.env, program, [cls.step("main", 10, form=form)], publish=True)
+        cls.envelope = {
+            "program_id": program.id,
+            "flow_id": flow.id,
+            "step_id": flow.step_ids.id,
+            "form_version": form.current_version_id.version,
+        }
+
+    def test_hostile_payloads_over_xmlrpc(self):
+        """Wrong types, nesting, a 400 kB string, NaN strings, None and negative ids sent
+        over XML-RPC come back as ``{"ok": false, "errors": [...]}``."""
+        payloads = [
+            None,
+            "garbage",
+            [1, 2, 3],
+            {},
+            {**self.envelope, "submission_id": "w1", "answers": {"name": _deep(400)}},
+            {**self.envelope, "submission_id": "w2", "answers": {"name": "é" * 400_000}},
+            {**self.envelope, "submission_id": "w3", "answers": {"name": "NaN", "x": None}},
+            {**self.envelope, "submission_id": "w4", "answers": {"name": None}},
+            {**self.envelope, "submission_id": "w5", "answers": [], "program_id": -1},
+            {**self.envelope, "submission_id": "", "answers": {"name": "x"}},
+            {**self.envelope, "submission_id": "w6", "answers": {"name": "x"}, "step_id": "1"},
+            {**self.envelope, "submission_id": "w7", "answers": {"name": {"$enc": "x"}}},
+        ]
+        proxy = xmlrpc_object()
+        count = self.env["event.registration"].search_count([])
+        for index, payload in enumerate(payloads):
+            result = proxy.execute_kw(
+                self.env.cr.dbname,
+                self.api_user.id,
+                self.api_user.login,
+                "event.registration",
+                "prs_submit",
+                [payload],
+            )
+            self.assertIs(result["ok"], False, f"payload {index} accepted")
+            self.assertTrue(result["errors"], f"payload {index}")
+            for error in result["errors"]:
+                self.assertEqual(set(error), {"field", "code", "message"}, f"payload {index}")
+                self.assertNotEqual(error["code"], "internal_error", f"payload {index}")
+        self.assertEqual(self.env["event.registration"].search_count([]), count)
