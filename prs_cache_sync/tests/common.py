@@ -20,6 +20,27 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def wait_until_ready(process, probe, errors=(Exception,), timeout=10):
+    """Poll ``probe()`` until it is truthy; re-raise its error once ``process`` has died
+    or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if probe():
+                return
+        except errors:  # not listening yet
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+        time.sleep(0.05)
+
+
+def stop_process(process):
+    """Terminate ``process`` (if still running) and wait for it."""
+    if process and process.poll() is None:
+        process.terminate()
+        process.wait(10)
+
+
 class RedisServer:
     """A private ``redis-server`` on a free port (no persistence): start, stop, restart."""
 
@@ -42,20 +63,11 @@ class RedisServer:
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.client().ping():
-                    return self
-            except Exception:  # not listening yet
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise
-            time.sleep(0.05)
+        wait_until_ready(self.process, lambda: self.client().ping())
+        return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        stop_process(self.process)
         self.process = None
 
     def client(self):

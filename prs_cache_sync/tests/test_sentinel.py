@@ -2,14 +2,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.prs_cache_sync.tools import redis_io, sentinel, settings
 
-from .common import PrsCacheCase, free_port
+from .common import PrsCacheCase, free_port, stop_process, wait_until_ready
 
 
 class SentinelServer:
@@ -40,20 +39,15 @@ class SentinelServer:
         import redis
 
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if client.sentinel_get_master_addr_by_name(self.service):
-                    return self
-            except redis.RedisError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise
-            time.sleep(0.05)
+        wait_until_ready(
+            self.process,
+            lambda: client.sentinel_get_master_addr_by_name(self.service),
+            redis.RedisError,
+        )
+        return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        stop_process(self.process)
         self.process = None
         if self.directory:
             shutil.rmtree(self.directory, ignore_errors=True)
