@@ -118,6 +118,29 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
             with self.assertRaises(AccessError):
                 record.with_user(api).read(["display_name"])
 
+    def test_menus_per_group(self):
+        """Configurators see Configuration, coordinators Registrations, administrators
+        the Cache menu too; plain users see no PRS menu and the integration user no menu
+        at all."""
+        menus = {
+            "configuration": self.env.ref("prs_form_builder.menu_prs_configuration"),
+            "registrations": self.env.ref("prs_registration.event_registration_prs_menu"),
+            "cache": self.env.ref("prs_cache_sync.prs_cache_menu"),
+            "root": self.env.ref("prs_form_builder.menu_prs_root"),
+        }
+        expected = {
+            "cfg": {"root", "configuration"},
+            "crd": {"root", "registrations"},
+            "adm": {"root", "configuration", "registrations", "cache"},
+            "int": set(),
+        }
+        with self.assertRaises(AccessError):  # not even an internal user
+            self.env["ir.ui.menu"].with_user(self.users["api"]).search([])
+        for role, names in expected.items():
+            visible = self.env["ir.ui.menu"].with_user(self.users[role])._visible_menu_ids()
+            seen = {name for name, menu in menus.items() if menu.id in visible}
+            self.assertEqual(seen, names, role)
+
     # ------------------------------------------------------------------ record rules
     def test_coordinator_sees_only_own_program(self):
         """A coordinator finds the registrations, flows and program he coordinates, and
