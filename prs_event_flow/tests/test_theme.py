@@ -92,3 +92,15 @@ class TestThemeLogoRoute(HttpCase):
         """A program without a published flow does not expose its logo."""
         program = self._program("THEME-DRAFT", published=False)
         self.assertEqual(self.url_open(f"/prs/theme/{program.id}/logo").status_code, 404)
+
+    def test_logo_unknown_program_not_found(self):
+        """An id that is no program answers 404, like an unpublished program."""
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) + 1000 FROM event_event")
+        missing_id = self.env.cr.fetchone()[0]
+        self.assertEqual(self.url_open(f"/prs/theme/{missing_id}/logo").status_code, 404)
+
+    def test_logo_hidden_once_unpublished(self):
+        """Unpublishing the last flow withdraws the public logo."""
+        program = self._program("THEME-WITHDRAWN", published=True)
+        program.flow_ids.action_unpublish()
+        self.assertEqual(self.url_open(f"/prs/theme/{program.id}/logo").status_code, 404)
