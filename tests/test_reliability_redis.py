@@ -10,7 +10,7 @@ import time
 import uuid
 
 import psycopg2
-from common import PrsCommittedCase, RedisServer, session_redis
+from common import PrsCommittedCase, RedisServer, session_redis, validate_schema
 
 from odoo.tests import tagged
 
@@ -19,6 +19,7 @@ from odoo.addons.prs_cache_sync.tools import payloads
 PUBLISHES = 200
 KILL_AT, RESTART_AT = 50, 150
 PUBLISHERS = 20
+SCHEMAS = {"prs.step/1": "prs.step.1.json", "prs.program/1": "prs.program.1.json"}
 
 
 class SilentServer:
@@ -89,9 +90,9 @@ class RedisFaultCase(PrsCommittedCase):
             env["prs.cache.target"].browse(target_id).action_retry_now()
 
     def assert_redis_equals_database(self, client, target_id, prefix, program_id):
-        """Every key the database expects for the program is in Redis with the same
-        checksum, no other key of the program is there, nothing waits in the outbox,
-        and Verify finds no drift."""
+        """Every key the database expects for the program is in Redis, valid against its
+        JSON Schema and with the same checksum; no other key of the program is there,
+        nothing waits in the outbox, and Verify finds no drift."""
         with self.committed_env() as env:
             program = env["event.event"].browse(program_id)
             expected = {
@@ -114,6 +115,7 @@ class RedisFaultCase(PrsCommittedCase):
         self.assertEqual(present, set(expected))
         for key, entry in expected.items():
             payload = json.loads(client.get(key))
+            validate_schema(payload, SCHEMAS[payload["schema"]])
             self.assertEqual(payloads.payload_checksum(payload), entry["checksum"], key)
             if "step" in payload and payload["form"]:
                 self.assertEqual(payload["form"]["version"], versions[payload["step"]["id"]])
