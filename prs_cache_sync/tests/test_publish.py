@@ -174,6 +174,17 @@ class TestPublish(PrsCacheCase):
         self.commit_hooks()
         self.assertEqual(self.get_json(self.program_key())["program"]["name"], "Autumn Retreat")
 
+    def test_step_rename_rewrites_keys(self):
+        """Renaming a step of a published flow (allowed while published) rewrites its key
+        and the program index."""
+        self.publish()
+        step = self.flow.step_ids.filtered(lambda s: s.code == "personal")
+        step.name = "About you"
+        self.commit_hooks()
+        self.assertEqual(self.get_json(self.step_key(step))["step"]["name"], "About you")
+        index_steps = self.get_json(self.program_key())["flows"][0]["steps"]
+        self.assertIn("About you", [index_step["name"] for index_step in index_steps])
+
     def test_master_written_as_list(self):
         """A master is written as a Redis list of JSON items, in display order."""
         master = self.env["prs.master"].create(
