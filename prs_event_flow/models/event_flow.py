@@ -175,8 +175,11 @@ class EventFlow(models.Model):
         return res
 
     def action_unarchive(self):
+        """Restored flows come back as drafts; flows of the selection that were not
+        archived keep their state (a published flow is not silently unpublished)."""
+        archived = self.filtered(lambda f: not f.active or f.state == "archived")
         res = super().action_unarchive()
-        self.write({"state": "draft"})
+        archived.write({"state": "draft"})
         return res
 
     def _prs_on_flow_published(self):

@@ -164,6 +164,21 @@ class TestFlowPublish(PrsEventFlowCase):
         self.assertEqual(self.flow.state, "archived")
         self.assertFalse(self.flow.active)
 
+    def test_unarchive_restores_draft(self):
+        """Unarchiving an archived flow brings it back as a draft."""
+        self.flow.action_archive()
+        self.flow.action_unarchive()
+        self.assertEqual((self.flow.active, self.flow.state), (True, "draft"))
+
+    def test_unarchive_keeps_published_flow(self):
+        """Unarchiving a selection that holds an active published flow leaves it published."""
+        self.flow.action_publish()
+        archived = self._flow([{"code": "done", "name": "Done", "step_type": "confirmation"}])
+        archived.action_archive()
+        (self.flow | archived).action_unarchive()
+        self.assertEqual(self.flow.state, "published")
+        self.assertEqual(archived.state, "draft")
+
     def test_published_flow_cannot_be_deleted(self):
         """A published flow is unpublished before it can be deleted."""
         self.flow.action_publish()
