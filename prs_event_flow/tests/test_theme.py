@@ -104,3 +104,9 @@ class TestThemeLogoRoute(HttpCase):
         program = self._program("THEME-WITHDRAWN", published=True)
         program.flow_ids.action_unpublish()
         self.assertEqual(self.url_open(f"/prs/theme/{program.id}/logo").status_code, 404)
+
+    def test_logo_hidden_when_program_archived(self):
+        """An archived program (its Redis keys are deleted) no longer serves its logo."""
+        program = self._program("THEME-ARCHIVED", published=True)
+        program.action_archive()
+        self.assertEqual(self.url_open(f"/prs/theme/{program.id}/logo").status_code, 404)
