@@ -11,7 +11,8 @@ from .common import PrsCacheCase
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NODE_DIR = os.path.join(ROOT, "tests", "node")
-VECTORS = os.path.join(os.path.dirname(ROOT), "shared", "jexl", "vectors.json")
+# The repository copy of ../shared/jexl/vectors.json (the renderer team's reference).
+VECTORS = os.path.join(ROOT, "prs_form_builder", "tests", "data", "jexl_vectors.json")
 
 CONDITIONS = {
     "adult_in": "age >= 18 && country == 'IN'",
