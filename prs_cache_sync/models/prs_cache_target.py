@@ -244,8 +244,15 @@ class PrsCacheTarget(models.Model):
             "params": {"type": "success", "message": _("Connected to %s.", self.name)},
         }
 
+    def _prs_check_admin(self):
+        """Target buttons are public methods, reachable over RPC with bare ids: they work
+        with sudo below, so the caller must be allowed to edit the targets themselves."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+
     def action_retry_now(self):
         """Deliver every pending or failing write of these targets now."""
+        self._prs_check_admin()
         rows = self.env["prs.cache.outbox"].search(
             [("target_id", "in", self.ids), ("state", "in", ("pending", "failed"))]
         )
@@ -253,10 +260,12 @@ class PrsCacheTarget(models.Model):
 
     def action_resync(self):
         """Rewrite every key of these targets from the database."""
+        self._prs_check_admin()
         self.env["prs.cache.key"]._prs_sync_all(targets=self, force=True)
         return self._prs_notify(_("Resync queued; keys are written after commit."))
 
     def action_verify(self):
+        self._prs_check_admin()
         return self.env["prs.cache.verify"]._prs_open(self)
 
     def action_view_keys(self):

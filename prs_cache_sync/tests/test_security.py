@@ -71,6 +71,16 @@ class TestCacheAccess(PrsCacheCase):
             with self.assertRaises(AccessError):
                 self._run_action(xmlid, self.event, self.configurator)
 
+    def test_target_buttons_refused_to_configurators_over_rpc_ids(self):
+        """Resync, Verify and Retry Now on a target, called with its bare id as RPC would,
+        are refused to a configurator and run for an administrator."""
+        target = self.env["prs.cache.target"].browse(self.target.id)
+        for method in ("action_resync", "action_verify", "action_retry_now"):
+            with self.assertRaises(AccessError):
+                getattr(target.with_user(self.configurator), method)()
+        result = target.with_user(self.admin).action_resync()
+        self.assertEqual(result["tag"], "display_notification")
+
     def test_cache_menu_for_administrators_only(self):
         """The Cache menu is visible to administrators only."""
         menu = self.env.ref("prs_cache_sync.prs_cache_menu")
