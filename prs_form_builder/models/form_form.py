@@ -237,11 +237,14 @@ class FormForm(models.Model):
             values[row["master_code"]].add(row["value"])
         return values
 
-    def _prs_logic_problems(self, publish=False):
-        """Return the translated problems of each form: {form id: [message, ...]}."""
+    def _prs_logic_problems(self, publish=False, trees=None):
+        """Return the translated problems of each form: {form id: [message, ...]}.
+
+        ``trees`` ({form id: tree}) spares building the trees again when the caller
+        already has them (publishing checks the very tree it freezes)."""
         from ..tools import expression
 
-        trees = self._prs_build_trees()
+        trees = trees or self._prs_build_trees()
         masters = self._prs_master_values(trees.values())
         result = {}
         for form in self:
@@ -302,11 +305,11 @@ class FormForm(models.Model):
             return _("%s: choose the master list it takes its choices from.", node)
         return f"{node}: {problem}"
 
-    def _prs_check_logic(self, publish=False):
+    def _prs_check_logic(self, publish=False, trees=None):
         """Raise a ValidationError listing every problem of the forms' logic."""
         if not self:
             return
-        problems = self._prs_logic_problems(publish=publish)
+        problems = self._prs_logic_problems(publish=publish, trees=trees)
         messages = []
         for form in self:
             if problems[form.id]:
@@ -399,8 +402,8 @@ class FormForm(models.Model):
                 raise UserError(_("Form %s is already published.", form.display_name))
             if not form.active:
                 raise UserError(_("Form %s is archived.", form.display_name))
-            form._prs_check_logic(publish=True)
             tree = form._prs_build_tree()
+            form._prs_check_logic(publish=True, trees={form.id: tree})
             numbers = form.version_ids.mapped("version")
             tree["version"] = max(numbers, default=0) + 1
             tree["checksum"] = serializer.checksum(tree)
