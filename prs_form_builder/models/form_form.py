@@ -404,8 +404,11 @@ class FormForm(models.Model):
                 raise UserError(_("Form %s is archived.", form.display_name))
             tree = form._prs_build_tree()
             form._prs_check_logic(publish=True, trees={form.id: tree})
-            numbers = form.version_ids.mapped("version")
-            tree["version"] = max(numbers, default=0) + 1
+            # max() in SQL: reading version_ids would load every earlier frozen tree
+            [(latest,)] = self.env["form.form.version"]._read_group(
+                [("form_id", "=", form.id)], aggregates=["version:max"]
+            )
+            tree["version"] = (latest or 0) + 1
             tree["checksum"] = serializer.checksum(tree)
             lang = self.env.lang or "en_US"
             version = self.env["form.form.version"].create(
