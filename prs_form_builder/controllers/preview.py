@@ -1,3 +1,5 @@
+import secrets
+
 from odoo import http
 from odoo.http import request
 
@@ -23,14 +25,17 @@ class FormPreviewController(http.Controller):
             version = request.env["form.form.version"].browse(version_id)
             tree = version._prs_get_tree() if version_id else form._prs_build_tree()
             answers = preview_tools.parse_answers(tree, request.httprequest.args.getlist)
-        html = form._prs_render_preview(version_id, answers=answers)
+        # one nonce per page: the only script allowed is the template's own (live apply)
+        nonce = secrets.token_urlsafe(16)
+        html = form._prs_render_preview(version_id, answers=answers, script_nonce=nonce)
         return request.make_response(
             html,
             headers=[
                 ("Content-Type", "text/html; charset=utf-8"),
                 (
                     "Content-Security-Policy",
-                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+                    f"default-src 'none'; style-src 'unsafe-inline'; "
+                    f"script-src 'nonce-{nonce}'; form-action 'self'",
                 ),
             ],
         )

@@ -638,11 +638,13 @@ class FormForm(models.Model):
             "context": {"default_template_id": self.id},
         }
 
-    def _prs_render_preview(self, version_id=None, answers=None):
+    def _prs_render_preview(self, version_id=None, answers=None, script_nonce=None):
         """Render the participant preview (QWeb, escaped) of the draft or of a version.
 
         With ``answers`` ({code: value}), nodes hidden by their conditions are shown as
-        hidden and the validator's errors are listed next to the fields.
+        hidden and the validator's errors are listed next to the fields. With
+        ``script_nonce`` (the page's CSP nonce) the page re-applies its answers whenever
+        one changes.
         """
         self.ensure_one()
         self.check_access_rights("read")
@@ -684,6 +686,7 @@ class FormForm(models.Model):
                 "errors": errors,
                 "error_count": sum(len(messages) for messages in errors.values()),
                 "selected": selected,
+                "script_nonce": script_nonce,
             },
         )
 

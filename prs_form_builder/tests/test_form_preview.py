@@ -1,3 +1,5 @@
+import re
+
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
@@ -98,6 +100,11 @@ class TestFormPreviewRoute(HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("&lt;script&gt;", response.text)
         self.assertNotIn(XSS, response.text)
+        # the page's own live-apply script is the only one its CSP nonce allows
+        policy = response.headers["Content-Security-Policy"]
+        nonce = re.search(r"script-src 'nonce-([^']+)'", policy).group(1)
+        self.assertIn(f'<script nonce="{nonce}">', response.text)
+        self.assertEqual(response.text.count("<script"), 1)
         field_code = form.field_ids.code
         response = self.url_open(
             f"/prs_form_builder/preview/{form.id}?prs_apply=1&{field_code}=%3Cb%3E"
