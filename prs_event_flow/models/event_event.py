@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.prs_form_builder.models.form_node_mixin import unique_code
+
 
 class EventEvent(models.Model):
     _inherit = "event.event"
@@ -149,11 +151,7 @@ class EventEvent(models.Model):
             .search([("prs_code", "=like", f"{code}%")])
             .mapped("prs_code")
         )
-        candidate, counter = code, 1
-        while candidate in taken:
-            counter += 1
-            candidate = f"{code}-{counter}"
-        return candidate
+        return unique_code(code, taken, separator="-")
 
     def _prs_apply_template(self):
         """Copy the flows of each program's template (event type) into the program.

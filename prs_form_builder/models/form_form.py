@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
 from ..tools import form_checks, preview, serializer, validation
-from .form_node_mixin import CODE_RE, RESERVED_CODES
+from .form_node_mixin import CODE_RE, RESERVED_CODES, unique_code
 
 # form.form fields that make up the published tree: read-only while published
 TREE_FIELDS = frozenset({"code", "title", "page_ids", "rule_ids", "section_ids", "field_ids"})
@@ -162,11 +162,7 @@ class FormForm(models.Model):
             .search([("code", "=like", f"{code}%")])
             .mapped("code")
         )
-        candidate, counter = code, 1
-        while candidate in taken:
-            counter += 1
-            candidate = f"{code}_{counter}"
-        return candidate
+        return unique_code(code, taken)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_published(self):

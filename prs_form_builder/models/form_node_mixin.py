@@ -23,12 +23,12 @@ def slugify_code(text, fallback="field"):
     return code
 
 
-def unique_code(code, used):
+def unique_code(code, used, separator="_"):
     """Return ``code`` or ``code_2``, ``code_3``... not in ``used``; add it to ``used``."""
     candidate, counter = code, 1
     while candidate in used:
         counter += 1
-        candidate = f"{code}_{counter}"
+        candidate = f"{code}{separator}{counter}"
     used.add(candidate)
     return candidate
 
