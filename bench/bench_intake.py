@@ -165,7 +165,7 @@ def main():
         if "event.question" not in env:
             raise common.CannotRun("website_event is not installed")
         common.use_redis_target(env, redis_server)
-        ensure_user(env, API_LOGIN, ["prs_form_builder.group_prs_api"])
+        ensure_user(env, API_LOGIN, ["prs_base.group_prs_api"])
         ensure_user(env, NATIVE_LOGIN, ["event.group_event_user"])
         data = ensure_programs(env)
     server = common.OdooServer(args.db)

@@ -31,7 +31,7 @@ def ensure_user(env):
             {
                 "name": "Bench Coordinator",
                 "login": COORDINATOR_LOGIN,
-                "groups_id": [(6, 0, [env.ref("prs_form_builder.group_prs_coordinator").id])],
+                "groups_id": [(6, 0, [env.ref("prs_base.group_prs_coordinator").id])],
             }
         )
     return user

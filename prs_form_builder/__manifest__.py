@@ -8,10 +8,9 @@
     "website": "https://github.com/global-prs/global-prs",
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
-    "depends": ["base", "mail"],
+    "depends": ["prs_base", "mail"],
     "external_dependencies": {"python": ["pyjexl"]},
     "data": [
-        "security/prs_form_builder_security.xml",
         "security/ir.model.access.csv",
         "data/prs_master_data.xml",
         "data/form_field_template_data.xml",

@@ -21,7 +21,7 @@ if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG"; then
 fi
 
 paths=("$@")
-((${#paths[@]})) || paths=(prs_form_builder prs_event_flow prs_registration prs_cache_sync addons/prs_suite tests)
+((${#paths[@]})) || paths=(addons/prs_base prs_form_builder prs_event_flow prs_registration prs_cache_sync addons/prs_suite tests)
 python -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$PRS_ROOT/odoo.conf" \
     --odoo-http --odoo-log-level=warn "${paths[@]}"
 rc=$?

@@ -41,10 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "prs_cache_sync" / "schemas"
 REDIS_BIN = shutil.which("redis-server") or "/usr/bin/redis-server"
 
-GROUP_CONFIGURATOR = "prs_form_builder.group_prs_configurator"
-GROUP_COORDINATOR = "prs_form_builder.group_prs_coordinator"
-GROUP_ADMINISTRATOR = "prs_form_builder.group_prs_administrator"
-GROUP_API = "prs_form_builder.group_prs_api"
+GROUP_CONFIGURATOR = "prs_base.group_prs_configurator"
+GROUP_COORDINATOR = "prs_base.group_prs_coordinator"
+GROUP_ADMINISTRATOR = "prs_base.group_prs_administrator"
+GROUP_API = "prs_base.group_prs_api"
 
 
 def free_port():

@@ -110,15 +110,15 @@ class PrsCacheCase(TransactionCase):
             .create({"name": "Test Redis", "url": cls.redis.url, "key_prefix": "prs:t"})
         )
         cls.admin = new_test_user(
-            cls.env, "prs_cache_admin", groups="prs_form_builder.group_prs_administrator"
+            cls.env, "prs_cache_admin", groups="prs_base.group_prs_administrator"
         )
         cls.configurator = new_test_user(
             cls.env,
             "prs_cache_configurator",
-            groups="prs_form_builder.group_prs_configurator",
+            groups="prs_base.group_prs_configurator",
         )
         cls.coordinator = new_test_user(
-            cls.env, "prs_cache_coordinator", groups="prs_form_builder.group_prs_coordinator"
+            cls.env, "prs_cache_coordinator", groups="prs_base.group_prs_coordinator"
         )
         cls.form = cls._create_form("personal")
         cls.form.action_publish()

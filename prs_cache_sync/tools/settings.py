@@ -4,9 +4,10 @@ Precedence: environment variables > ``[prs_cache_sync]`` section of odoo.conf > 
 Passwords are never returned in clear by the helpers meant for display or logs.
 """
 
-import os
 import re
 from urllib.parse import urlsplit, urlunsplit
+
+from odoo.addons.prs_base.tools.config import read_section
 
 from . import sentinel
 
@@ -36,19 +37,13 @@ def _float(value, default):
 
 def read_config(misc=None, environ=None):
     """Return the effective settings ``{redis_url, key_prefix, socket_timeout,
-    connect_timeout}`` from the odoo.conf section ``misc`` (a dict) and ``environ``.
+    connect_timeout}`` from the odoo.conf section ``misc`` (a dict; default: the loaded
+    ``[prs_cache_sync]`` section) and ``environ``.
 
     ``key_prefix`` is ``""`` when not configured: the caller applies the
     ``prs:<database>`` default because only it knows the database name.
     """
-    misc = dict(misc or {})
-    environ = os.environ if environ is None else environ
-    values = {}
-    for key, env_var in ENV_VARS.items():
-        value = environ.get(env_var)
-        if value in (None, ""):
-            value = misc.get(key)
-        values[key] = (value or "").strip() if isinstance(value, str) else value
+    values = read_section("prs_cache_sync", ENV_VARS, misc=misc, environ=environ)
     return {
         "redis_url": values["redis_url"] or DEFAULT_URL,
         "key_prefix": values["key_prefix"] or "",

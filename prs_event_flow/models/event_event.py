@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.prs_form_builder.models.form_node_mixin import unique_code
+from odoo.addons.prs_base.tools.codes import unique_code
 
 
 class EventEvent(models.Model):

@@ -11,16 +11,16 @@ class PrsEventFlowCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.configurator = new_test_user(
-            cls.env, login="prs_ef_cfg", groups="prs_form_builder.group_prs_configurator"
+            cls.env, login="prs_ef_cfg", groups="prs_base.group_prs_configurator"
         )
         cls.coordinator = new_test_user(
-            cls.env, login="prs_ef_crd", groups="prs_form_builder.group_prs_coordinator"
+            cls.env, login="prs_ef_crd", groups="prs_base.group_prs_coordinator"
         )
         cls.other_coordinator = new_test_user(
-            cls.env, login="prs_ef_crd2", groups="prs_form_builder.group_prs_coordinator"
+            cls.env, login="prs_ef_crd2", groups="prs_base.group_prs_coordinator"
         )
         cls.administrator = new_test_user(
-            cls.env, login="prs_ef_adm", groups="prs_form_builder.group_prs_administrator"
+            cls.env, login="prs_ef_adm", groups="prs_base.group_prs_administrator"
         )
         cls.form_personal = cls._create_form(
             "ef_personal", [("first_name", "text"), ("age", "integer")]

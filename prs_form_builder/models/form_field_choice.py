@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .form_node_mixin import slugify_code
+from odoo.addons.prs_base.tools.codes import slugify_code
 
 
 class FormFieldChoice(models.Model):

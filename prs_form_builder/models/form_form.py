@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
 from ..tools import form_checks, preview, serializer, validation
-from .form_node_mixin import CODE_RE, RESERVED_CODES, unique_code
+from odoo.addons.prs_base.tools.codes import CODE_RE, RESERVED_CODES, unique_code
 
 # form.form fields that make up the published tree: read-only while published
 TREE_FIELDS = frozenset({"code", "title", "page_ids", "rule_ids", "section_ids", "field_ids"})

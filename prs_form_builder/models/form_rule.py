@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from .form_node_mixin import slugify_code
+from odoo.addons.prs_base.tools.codes import slugify_code
 
 
 class FormRule(models.Model):

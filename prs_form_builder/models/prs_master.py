@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .form_node_mixin import CODE_RE
+from odoo.addons.prs_base.tools.codes import CODE_RE
 
 SOURCES = [
     ("manual", "Manual"),

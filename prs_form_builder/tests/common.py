@@ -18,16 +18,16 @@ class PrsFormCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.configurator = new_test_user(
-            cls.env, login="prs_fb_conf", groups="prs_form_builder.group_prs_configurator"
+            cls.env, login="prs_fb_conf", groups="prs_base.group_prs_configurator"
         )
         cls.coordinator = new_test_user(
-            cls.env, login="prs_fb_coord", groups="prs_form_builder.group_prs_coordinator"
+            cls.env, login="prs_fb_coord", groups="prs_base.group_prs_coordinator"
         )
         cls.plain_user = new_test_user(cls.env, login="prs_fb_plain", groups="base.group_user")
         cls.api_user = new_test_user(
             cls.env,
             login="prs_fb_api",
-            groups="base.group_user,prs_form_builder.group_prs_api",
+            groups="base.group_user,prs_base.group_prs_api",
         )
         cls.country_master = cls.env.ref("prs_form_builder.prs_master_country")
         cls.form = cls.env["form.form"].create(

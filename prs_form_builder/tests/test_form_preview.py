@@ -84,7 +84,7 @@ class TestFormPreviewRoute(HttpCase):
                 "name": "Preview Conf",
                 "login": "prs_preview_conf",
                 "password": "prs_preview_conf",
-                "groups_id": [(6, 0, [self.env.ref("prs_form_builder.group_prs_configurator").id])],
+                "groups_id": [(6, 0, [self.env.ref("prs_base.group_prs_configurator").id])],
             }
         )
         self.env["res.users"].create(

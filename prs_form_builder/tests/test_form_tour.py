@@ -12,7 +12,7 @@ class TestFormBuilderTour(HttpCase):
             self.env,
             login="prs_tour_conf",
             password="prs_tour_conf",
-            groups="prs_form_builder.group_prs_configurator",
+            groups="prs_base.group_prs_configurator",
         )
         action = self.env.ref("prs_form_builder.form_form_action")
         # Serve one static file first: the server then reads the addons' manifests in one

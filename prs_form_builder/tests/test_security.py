@@ -5,21 +5,21 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 class TestPrsGroups(TransactionCase):
     def test_administrator_implies_configurator_and_coordinator(self):
         """An administrator holds both the configurator and the coordinator groups."""
-        admin = self.env.ref("prs_form_builder.group_prs_administrator")
+        admin = self.env.ref("prs_base.group_prs_administrator")
         implied = admin.trans_implied_ids
-        self.assertIn(self.env.ref("prs_form_builder.group_prs_configurator"), implied)
-        self.assertIn(self.env.ref("prs_form_builder.group_prs_coordinator"), implied)
+        self.assertIn(self.env.ref("prs_base.group_prs_configurator"), implied)
+        self.assertIn(self.env.ref("prs_base.group_prs_coordinator"), implied)
         user = new_test_user(
-            self.env, login="prs_adm", groups="prs_form_builder.group_prs_administrator"
+            self.env, login="prs_adm", groups="prs_base.group_prs_administrator"
         )
-        self.assertTrue(user.has_group("prs_form_builder.group_prs_configurator"))
-        self.assertTrue(user.has_group("prs_form_builder.group_prs_coordinator"))
+        self.assertTrue(user.has_group("prs_base.group_prs_configurator"))
+        self.assertTrue(user.has_group("prs_base.group_prs_coordinator"))
 
     def test_groups_share_one_category(self):
         """The three user groups sit in the Global PRS category."""
-        category = self.env.ref("prs_form_builder.module_category_global_prs")
+        category = self.env.ref("prs_base.module_category_global_prs")
         for xmlid in ("configurator", "coordinator", "administrator"):
-            group = self.env.ref(f"prs_form_builder.group_prs_{xmlid}")
+            group = self.env.ref(f"prs_base.group_prs_{xmlid}")
             self.assertEqual(group.category_id, category)
 
     def test_root_menu_visible_only_to_prs_users(self):
@@ -27,7 +27,7 @@ class TestPrsGroups(TransactionCase):
         menu = self.env.ref("prs_form_builder.menu_prs_root")
         plain = new_test_user(self.env, login="prs_plain", groups="base.group_user")
         configurator = new_test_user(
-            self.env, login="prs_conf", groups="prs_form_builder.group_prs_configurator"
+            self.env, login="prs_conf", groups="prs_base.group_prs_configurator"
         )
         plain_menus = self.env["ir.ui.menu"].with_user(plain)._visible_menu_ids()
         conf_menus = self.env["ir.ui.menu"].with_user(configurator)._visible_menu_ids()
@@ -37,7 +37,7 @@ class TestPrsGroups(TransactionCase):
     def test_api_group_cannot_read_forms(self):
         """The API integration group has no read access to form configuration."""
         api_user = new_test_user(
-            self.env, login="prs_api", groups="base.group_user,prs_form_builder.group_prs_api"
+            self.env, login="prs_api", groups="base.group_user,prs_base.group_prs_api"
         )
         self.assertFalse(
             self.env["form.form"].with_user(api_user).check_access_rights("read", False)

@@ -1,7 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..models.form_node_mixin import slugify_code, unique_code
+from odoo.addons.prs_base.tools.codes import slugify_code, unique_code
 
 
 class FormFieldTemplateAddWizard(models.TransientModel):

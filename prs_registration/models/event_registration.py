@@ -82,7 +82,7 @@ class EventRegistration(models.Model):
         string="Answers Review",
         compute="_compute_prs_review_html",
         sanitize=False,
-        groups="prs_form_builder.group_prs_coordinator",
+        groups="prs_base.group_prs_coordinator",
         help="The answers laid out like the form (escaped; sensitive values masked).",
     )
     prs_has_sensitive = fields.Boolean(
@@ -314,7 +314,7 @@ class EventRegistration(models.Model):
         :return: ``{"ok": True, "registration_id": int, "next_step_id": int|False}`` or
             ``{"ok": False, "errors": [{"field", "code", "message"}]}``
         """
-        if not (self.env.su or self.env.user.has_group("prs_form_builder.group_prs_api")):
+        if not (self.env.su or self.env.user.has_group("prs_base.group_prs_api")):
             raise AccessError(_("Only the API integration user may submit registrations."))
         # sudo: the caller is the API integration user, whose group has no other access
         # on purpose; everything below reads/writes only the program, flow, step and

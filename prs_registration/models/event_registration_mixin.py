@@ -68,7 +68,7 @@ class EventRegistrationMixin(models.AbstractModel):
     )
     answers = fields.Json(
         copy=False,
-        groups="prs_form_builder.group_prs_coordinator",
+        groups="prs_base.group_prs_coordinator",
         help="Validated answers per step: {step code: {field code: value}}.",
     )
     step_versions = fields.Json(

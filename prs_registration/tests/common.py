@@ -325,25 +325,25 @@ class PrsRegistrationCase(PrsFixtureMixin, TransactionCase):
         super().setUpClass()
         cls._setup_prs_forms("reg")
         cls.api_user = new_test_user(
-            cls.env, login="prs_reg_api", groups="prs_form_builder.group_prs_api"
+            cls.env, login="prs_reg_api", groups="prs_base.group_prs_api"
         )
         cls.coordinator = new_test_user(
             cls.env,
             login="prs_reg_crd",
-            groups="prs_form_builder.group_prs_coordinator",
+            groups="prs_base.group_prs_coordinator",
             email="crd@example.com",
         )
         cls.other_coordinator = new_test_user(
-            cls.env, login="prs_reg_crd2", groups="prs_form_builder.group_prs_coordinator"
+            cls.env, login="prs_reg_crd2", groups="prs_base.group_prs_coordinator"
         )
         cls.revealer = new_test_user(
             cls.env, login="prs_reg_rev", groups="prs_registration.group_prs_reveal"
         )
         cls.configurator = new_test_user(
-            cls.env, login="prs_reg_cfg", groups="prs_form_builder.group_prs_configurator"
+            cls.env, login="prs_reg_cfg", groups="prs_base.group_prs_configurator"
         )
         cls.administrator = new_test_user(
-            cls.env, login="prs_reg_adm", groups="prs_form_builder.group_prs_administrator"
+            cls.env, login="prs_reg_adm", groups="prs_base.group_prs_administrator"
         )
         cls.internal_user = new_test_user(cls.env, login="prs_reg_int", groups="base.group_user")
 

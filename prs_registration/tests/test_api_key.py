@@ -26,7 +26,7 @@ class TestApiKeyIntake(PrsFixtureMixin, HttpCase):
             {
                 "name": "PRS API worker",
                 "login": "prs_apikey_worker",
-                "groups_id": [(6, 0, [cls.env.ref("prs_form_builder.group_prs_api").id])],
+                "groups_id": [(6, 0, [cls.env.ref("prs_base.group_prs_api").id])],
             }
         )
         cls.key = (

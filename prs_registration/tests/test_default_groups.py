@@ -25,10 +25,10 @@ class TestDefaultGroups(TransactionCase):
     def test_prs_groups_found(self):
         """The PRS groups this test guards against are found by their XML ids."""
         for xmlid in (
-            "prs_form_builder.group_prs_configurator",
-            "prs_form_builder.group_prs_coordinator",
-            "prs_form_builder.group_prs_administrator",
-            "prs_form_builder.group_prs_api",
+            "prs_base.group_prs_configurator",
+            "prs_base.group_prs_coordinator",
+            "prs_base.group_prs_administrator",
+            "prs_base.group_prs_api",
         ):
             self.assertIn(self.env.ref(xmlid), self.prs_groups)
 

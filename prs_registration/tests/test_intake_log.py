@@ -19,13 +19,13 @@ class TestIntakeLog(PrsFixtureMixin, TransactionCase):
         super().setUpClass()
         cls._setup_prs_forms("ilog")
         cls.api_user = new_test_user(
-            cls.env, login="prs_ilog_api", groups="prs_form_builder.group_prs_api"
+            cls.env, login="prs_ilog_api", groups="prs_base.group_prs_api"
         )
         cls.administrator = new_test_user(
-            cls.env, login="prs_ilog_adm", groups="prs_form_builder.group_prs_administrator"
+            cls.env, login="prs_ilog_adm", groups="prs_base.group_prs_administrator"
         )
         cls.coordinator = new_test_user(
-            cls.env, login="prs_ilog_crd", groups="prs_form_builder.group_prs_coordinator"
+            cls.env, login="prs_ilog_crd", groups="prs_base.group_prs_coordinator"
         )
         cls.program = cls._create_program("ILOG-1")
         cls.flow = cls._create_flow(cls.program)

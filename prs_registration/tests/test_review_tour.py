@@ -10,7 +10,7 @@ class TestReviewTour(PrsFixtureMixin, HttpCase):
         super().setUpClass()
         cls._setup_prs_forms("tour")
         cls.coordinator = new_test_user(
-            cls.env, login="prs_tour_crd", groups="prs_form_builder.group_prs_coordinator"
+            cls.env, login="prs_tour_crd", groups="prs_base.group_prs_coordinator"
         )
         cls.revealer = new_test_user(
             cls.env, login="prs_tour_rev", groups="prs_registration.group_prs_reveal"

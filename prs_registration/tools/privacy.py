@@ -8,9 +8,10 @@ decrypt (``MultiFernet``).
 """
 
 import json
-import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from odoo.addons.prs_base.tools.config import read_section
 
 ENC_KEY = "$enc"
 MASK = "••••••"
@@ -22,7 +23,10 @@ class KeyMissingError(Exception):
 
 def _key_text(config_misc):
     section = (config_misc or {}).get("prs_registration", {}) or {}
-    return os.environ.get("PRS_ENCRYPTION_KEY") or section.get("encryption_key") or ""
+    values = read_section(
+        "prs_registration", {"encryption_key": "PRS_ENCRYPTION_KEY"}, misc=section
+    )
+    return values["encryption_key"] or ""
 
 
 def get_fernet(config_misc):

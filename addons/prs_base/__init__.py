@@ -1,0 +1,2 @@
+from . import tools
+from .hooks import pre_init_hook

@@ -1,0 +1,16 @@
+{
+    "name": "Global PRS Base",
+    "summary": "Global PRS groups, code helpers and configuration reader",
+    "version": "17.0.1.0.0",
+    "category": "Global PRS",
+    "license": "LGPL-3",
+    "author": "Global PRS",
+    "website": "https://github.com/global-prs/global-prs",
+    "maintainers": ["global-prs"],
+    "development_status": "Alpha",
+    "depends": ["base"],
+    "data": ["security/prs_base_security.xml"],
+    "pre_init_hook": "pre_init_hook",
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,108 @@
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.prs_base.hooks import MOVED_XMLIDS, pre_init_hook, rename_xmlids
+from odoo.addons.prs_base.tools import codes, config
+
+
+@tagged("post_install", "-at_install", "prs_base")
+class TestPrsBaseTools(TransactionCase):
+    def test_slugify_code_is_an_expression_identifier(self):
+        """Labels become identifiers that JEXL can name; reserved words are suffixed."""
+        self.assertEqual(codes.slugify_code("Date of birth"), "date_of_birth")
+        self.assertEqual(codes.slugify_code("Âge ?"), "age")
+        self.assertEqual(codes.slugify_code("2nd name"), "field_2nd_name")
+        self.assertEqual(codes.slugify_code("today"), "today_field")
+        self.assertEqual(codes.slugify_code("!!!", "page"), "page")
+        for code in ("date_of_birth", "age", "field_2nd_name", "today_field"):
+            self.assertRegex(code, codes.CODE_RE)
+
+    def test_unique_code_appends_a_counter(self):
+        """A taken code gets _2, _3, ... and is remembered as taken."""
+        used = {"age", "age_2"}
+        self.assertEqual(codes.unique_code("age", used), "age_3")
+        self.assertIn("age_3", used)
+        self.assertEqual(codes.unique_code("ret", set(), separator="-"), "ret")
+        self.assertEqual(codes.unique_code("ret", {"ret"}, separator="-"), "ret-2")
+
+    def test_environment_overrides_the_configuration_section(self):
+        """A non-empty env var wins over odoo.conf; blanks count as unset."""
+        env_vars = {"url": "PRS_X_URL", "key": "PRS_X_KEY", "other": "PRS_X_OTHER"}
+        values = config.read_section(
+            "prs_x",
+            env_vars,
+            misc={"url": " redis://conf ", "key": "conf-key", "other": "  "},
+            environ={"PRS_X_URL": "redis://env", "PRS_X_KEY": ""},
+        )
+        self.assertEqual(values, {"url": "redis://env", "key": "conf-key", "other": None})
+
+    def test_section_defaults_to_the_loaded_odoo_conf(self):
+        """Without ``misc`` the reader uses Odoo's loaded configuration section."""
+        values = config.read_section("prs_no_such_section", {"a": "PRS_NO_SUCH_VAR"}, environ={})
+        self.assertEqual(values, {"a": None})
+
+
+@tagged("post_install", "-at_install", "prs_base")
+class TestPrsBaseGroups(TransactionCase):
+    def test_groups_live_in_prs_base(self):
+        """The PRS groups and their category have prs_base XML ids; Administrator implies
+        Configurator and Coordinator; the API group is not an internal user group."""
+        admin = self.env.ref("prs_base.group_prs_administrator")
+        self.assertEqual(
+            admin.implied_ids,
+            self.env.ref("prs_base.group_prs_configurator")
+            | self.env.ref("prs_base.group_prs_coordinator"),
+        )
+        self.assertEqual(admin.category_id, self.env.ref("prs_base.module_category_global_prs"))
+        api = self.env.ref("prs_base.group_prs_api")
+        self.assertNotIn(self.env.ref("base.group_user"), api.trans_implied_ids)
+        self.assertFalse(
+            self.env["ir.model.data"].search_count(
+                [("module", "=", "prs_form_builder"), ("name", "in", MOVED_XMLIDS)]
+            )
+        )
+
+    def test_upgrade_keeps_group_memberships(self):
+        """A database from before prs_base (groups owned by prs_form_builder) keeps the
+        same group records, and so their members, when prs_base is installed."""
+        coordinator = self.env.ref("prs_base.group_prs_coordinator")
+        user = self.env["res.users"].create(
+            {
+                "name": "Old coordinator",
+                "login": "prs_old_coord",
+                "groups_id": [(4, coordinator.id)],
+            }
+        )
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "prs_base"), ("name", "in", MOVED_XMLIDS)]
+        )
+        self.assertEqual(len(data), len(MOVED_XMLIDS))
+        data.write({"module": "prs_form_builder"})  # the database as it was
+        self.env.registry.clear_cache()
+        self.assertFalse(self.env.ref("prs_base.group_prs_coordinator", raise_if_not_found=False))
+
+        pre_init_hook(self.env)
+        self.env["ir.model.data"].invalidate_model()
+        self.env.registry.clear_cache()
+
+        self.assertEqual(self.env.ref("prs_base.group_prs_coordinator"), coordinator)
+        self.assertIn(user, self.env.ref("prs_base.group_prs_coordinator").users)
+        self.assertTrue(user.has_group("prs_base.group_prs_coordinator"))
+
+    def test_rename_leaves_names_the_new_module_already_owns(self):
+        """An XML id that already exists under the new module is not moved again."""
+        group = self.env["res.groups"].create({"name": "Probe"})
+        model_data = self.env["ir.model.data"]
+        model_data.create(
+            {
+                "module": "prs_form_builder",
+                "name": "group_prs_configurator",
+                "model": "res.groups",
+                "res_id": group.id,
+            }
+        )
+        moved = rename_xmlids(
+            self.env.cr, "prs_form_builder", "prs_base", ["group_prs_configurator"]
+        )
+        self.assertEqual(moved, 0)
+        self.env.registry.clear_cache()
+        self.assertNotEqual(self.env.ref("prs_base.group_prs_configurator"), group)

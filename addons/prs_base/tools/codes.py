@@ -1,0 +1,36 @@
+"""Codes of PRS records (programs, flows, steps, form nodes): pure Python, no ORM.
+
+A code names a node in expressions (``age >= 18``, ``personal.country``), so it must be a
+valid JEXL identifier that is not a literal, an operator or a context value.
+"""
+
+import re
+import unicodedata
+
+CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# names a code may not take: JEXL literals/operators and the context values of expressions
+RESERVED_CODES = frozenset({"true", "false", "null", "undefined", "in", "today", "program"})
+CODE_MAX = 40
+
+
+def slugify_code(text, fallback="field"):
+    """Turn a label into an expression-safe code: "Date of birth" -> "date_of_birth"."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    code = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:CODE_MAX].strip("_")
+    if not code:
+        code = fallback
+    if code[0].isdigit():
+        code = f"{fallback}_{code}"
+    if code in RESERVED_CODES:
+        code = f"{code}_{fallback}"
+    return code
+
+
+def unique_code(code, used, separator="_"):
+    """Return ``code`` or ``code_2``, ``code_3``... not in ``used``; add it to ``used``."""
+    candidate, counter = code, 1
+    while candidate in used:
+        counter += 1
+        candidate = f"{code}{separator}{counter}"
+    used.add(candidate)
+    return candidate
