@@ -10,3 +10,4 @@ from . import test_form_tour
 from . import test_expression
 from . import test_expression_node
 from . import test_validation
+from . import test_form_tree

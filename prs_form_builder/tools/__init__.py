@@ -1,3 +1,4 @@
+from . import form_tree
 from . import serializer
 from . import form_checks
 from . import tree_diff
