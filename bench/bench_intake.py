@@ -157,7 +157,7 @@ def main():
     count = 50 if args.quick else 180
     common.header("Intake", args)
     common.prepare(args, extra_modules=("website_event",))
-    redis_server = common.RedisServer()
+    redis_server = common.start_redis()
     os.environ["PRS_REDIS_URL"] = redis_server.url
     with common.environment(args.db) as env:
         if not hasattr(env["event.registration"], "prs_submit"):

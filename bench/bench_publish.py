@@ -43,7 +43,7 @@ def main():
     repeat = 3 if args.quick else 5
     common.header("Publish", args)
     common.prepare(args)
-    redis_server = common.RedisServer()
+    redis_server = common.start_redis()
     import os
 
     os.environ["PRS_REDIS_URL"] = redis_server.url
@@ -64,7 +64,7 @@ def main():
             flow = program.flow_ids[:1]
             step = flow.step_ids.filtered(lambda s, form=form: s.form_id == form)[:1]
             built[n_fields] = (form.id, f"{prefix}:{program.id}:{flow.id}:{step.id}")
-    client = redis_server.client()
+    client = common.redis_client(redis_server)
     rows, results = [], {}
     for n_fields in sizes:
         form_id, key = built[n_fields]

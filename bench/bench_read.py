@@ -182,7 +182,7 @@ def main():
     rpc_repeat = 10 if args.quick else 40
     common.header("Read path", args)
     common.prepare(args)
-    redis_server = common.RedisServer()
+    redis_server = common.start_redis()
     os.environ["PRS_REDIS_URL"] = redis_server.url
     with common.environment(args.db) as env:
         if "prs.cache.target" not in env or not hasattr(env["form.form"], "_prs_build_tree"):
@@ -194,7 +194,7 @@ def main():
         program_ids = [steps[n][1] for n in sizes]
         env["event.event"].browse(program_ids)._prs_cache_sync(force=True)
     server = common.OdooServer(args.db)
-    client = redis_server.client()
+    client = common.redis_client(redis_server)
     raw = RawRedis(redis_server.port)
     from redis.connection import Connection
 

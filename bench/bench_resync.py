@@ -69,7 +69,7 @@ def main():
     n_keys = 200 if args.quick else 1000
     common.header("Resync", args)
     common.prepare(args)
-    redis_server = common.RedisServer()
+    redis_server = common.start_redis()
     import os
 
     os.environ["PRS_REDIS_URL"] = redis_server.url  # no default target may hit 6379
@@ -83,11 +83,11 @@ def main():
         n_programs = len(programs)
     with common.environment(args.db) as env:  # deliver anything the set-up queued
         env["prs.cache.outbox"]._prs_deliver(limit=100000, force=True)
-    client = redis_server.client()
+    client = common.redis_client(redis_server)
     client.flushall()  # our own redis-server: start the resync from an empty Redis
     sql = common.SqlCounter()
     trips = common.RedisRoundTrips()
-    commands_before = redis_server.commands_processed()
+    commands_before = common.commands_processed(redis_server)
     cron_runs = 0
     with sql, trips:
         started = time.perf_counter()
@@ -106,7 +106,7 @@ def main():
             if cron_runs > 50:
                 raise common.CannotRun("writes still pending after 50 cron runs")
         elapsed = time.perf_counter() - started
-    commands = redis_server.commands_processed() - commands_before - 1
+    commands = common.commands_processed(redis_server) - commands_before - 1
     keys = step_keys(client, prefix)
     all_keys = [key for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
     if len(keys) != n_keys:

@@ -148,7 +148,7 @@ def main():
     repeat = 15 if args.quick else 40
     common.header("Review list", args)
     common.prepare(args)
-    redis_server = common.RedisServer()  # publishing the set-up flows writes keys
+    redis_server = common.start_redis()  # publishing the set-up flows writes keys
     os.environ["PRS_REDIS_URL"] = redis_server.url
     with common.environment(args.db) as env:
         if "prs_state" not in env["event.registration"]._fields:

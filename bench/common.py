@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -94,13 +93,7 @@ def machine_info():
     return f"{os.cpu_count()} CPU ({cpu}), load average {load}"
 
 
-# Free ports and subprocesses ---------------------------------------------------------
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Subprocesses and Redis ---------------------------------------------------------------
 
 
 _CHILDREN = []
@@ -139,52 +132,28 @@ def stop(proc):
         _CHILDREN.remove(proc)
 
 
-class RedisServer:
-    """A private redis-server on a free port, no persistence, stopped at exit."""
+def start_redis():
+    """This run's private redis-server (the suite's one helper,
+    ``prs_cache_sync/tests/redis_server.py``), stopped at exit. Call it after
+    :func:`prepare`, which puts the addons on ``odoo.addons``."""
+    from odoo.addons.prs_cache_sync.tests.redis_server import RedisServer
 
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="prs-bench-redis-")
-        self.proc = spawn(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client().ping()
-                break
-            except Exception as error:  # redis.ConnectionError: not listening yet
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start: {error}") from error
-            time.sleep(0.05)
-        self.version = self.client().info("server")["redis_version"]
+    server = RedisServer().start()
+    atexit.register(server.cleanup)
+    return server
 
-    def client(self, **kwargs):
-        import redis
 
-        return redis.Redis(host="127.0.0.1", port=self.port, **kwargs)
+def redis_client(server):
+    """A redis-py client of ``server`` as the API builds it: bytes replies, default
+    connection pool, no socket timeout."""
+    import redis
 
-    def commands_processed(self):
-        """Server-side count of commands processed (the INFO call itself excluded)."""
-        return int(self.client().info("stats")["total_commands_processed"])
+    return redis.Redis(host="127.0.0.1", port=server.port)
 
-    def stop(self):
-        stop(self.proc)
+
+def commands_processed(server):
+    """Server-side count of commands processed (the INFO call itself excluded)."""
+    return int(server.client().info("stats")["total_commands_processed"])
 
 
 # Odoo in-process -----------------------------------------------------------------------
@@ -507,6 +476,8 @@ class OdooServer:
     """``odoo-bin`` serving ``db`` on a free port with ``--workers=0`` (one process)."""
 
     def __init__(self, db, redis_url=None):
+        from odoo.addons.prs_cache_sync.tests.redis_server import free_port
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)

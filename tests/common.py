@@ -1,8 +1,9 @@
 """Fixtures shared by the cross-module tests of ``tests/``.
 
-- :class:`RedisServer`: a real ``redis-server`` on a free port (no persistence unless
-  asked), started once per session by :func:`session_redis` and stopped at the end
-  (``conftest.py`` and ``atexit``); tests that kill Redis start their own.
+- :class:`RedisServer` (the suite's one helper, ``prs_cache_sync/tests/redis_server.py``):
+  a real ``redis-server`` on a free port (no persistence unless asked), started once per
+  session by :func:`session_redis` and stopped at the end (``conftest.py`` and
+  ``atexit``); tests that kill Redis start their own.
 - :class:`PrsBuilder`: programs, templates, flows and forms built through the real
   models, as a configurator would.
 - :class:`PrsHttpCase`: one transaction per test; the HTTP server, XML-RPC and Chromium
@@ -17,15 +18,9 @@ The files of this directory live outside any addon: their classes carry
 
 import atexit
 import json
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
 import uuid
 import xmlrpc.client
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,102 +31,17 @@ from odoo.tests.common import get_db_name
 from odoo.tools import config
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+from odoo.addons.prs_cache_sync.tests.redis_server import (  # noqa: F401 - re-exported
+    RedisServer,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "prs_cache_sync" / "schemas"
-REDIS_BIN = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 GROUP_CONFIGURATOR = "prs_base.group_prs_configurator"
 GROUP_COORDINATOR = "prs_base.group_prs_coordinator"
 GROUP_ADMINISTRATOR = "prs_base.group_prs_administrator"
 GROUP_API = "prs_base.group_prs_api"
-
-
-def free_port():
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A real redis-server child process on 127.0.0.1 and a free port.
-
-    ``persistent``: append-only file with fsync on every write, so that a ``kill -9``
-    loses no acknowledged write (the production setting the kill test relies on);
-    otherwise ``--save '' --appendonly no``.
-    """
-
-    def __init__(self, persistent=False):
-        self.port = free_port()
-        self.persistent = persistent
-        self.directory = tempfile.mkdtemp(prefix="prs-redis-")
-        self.process = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self, timeout=10.0):
-        args = [
-            REDIS_BIN,
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            self.directory,
-            "--save",
-            "",
-            "--protected-mode",
-            "no",
-        ]
-        if self.persistent:
-            args += ["--appendonly", "yes", "--appendfsync", "always"]
-        else:
-            args += ["--appendonly", "no"]
-        self.process = subprocess.Popen(  # noqa: S603 - fixed local binary, no shell
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with suppress(Exception):
-                if self.client().ping():
-                    return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def client(self):
-        import redis
-
-        return redis.Redis(
-            host="127.0.0.1",
-            port=self.port,
-            decode_responses=True,
-            socket_timeout=5,
-            socket_connect_timeout=2,
-        )
-
-    def kill(self):
-        """``kill -9`` the server (a crash) and wait for it to be gone."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.process = None
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 _SESSION_REDIS = []

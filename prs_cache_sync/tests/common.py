@@ -1,9 +1,5 @@
 import json
 import os
-import shutil
-import socket
-import subprocess
-import time
 from datetime import datetime, timedelta
 
 from odoo.tests import TransactionCase, new_test_user
@@ -11,76 +7,19 @@ from odoo.tests import TransactionCase, new_test_user
 from odoo.addons.prs_cache_sync.models import prs_cache_target
 from odoo.addons.prs_cache_sync.tools import redis_io
 
+from .redis_server import RedisServer, free_port, stop_process, wait_until_ready
+
+# the Redis server helpers are re-exported for the tests that import them from here
+__all__ = [
+    "PrsCacheCase",
+    "RedisServer",
+    "free_port",
+    "load_schema",
+    "stop_process",
+    "wait_until_ready",
+]
+
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_ready(process, probe, errors=(Exception,), timeout=10):
-    """Poll ``probe()`` until it is truthy; re-raise its error once ``process`` has died
-    or ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if probe():
-                return
-        except errors:  # not listening yet
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise
-        time.sleep(0.05)
-
-
-def stop_process(process):
-    """Terminate ``process`` (if still running) and wait for it."""
-    if process and process.poll() is None:
-        process.terminate()
-        process.wait(10)
-
-
-class RedisServer:
-    """A private ``redis-server`` on a free port (no persistence): start, stop, restart."""
-
-    def __init__(self, password=None):
-        self.port = free_port()
-        self.password = password
-        self.process = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is needed by the prs_cache_sync tests"
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no"]
-        if self.password:
-            command += ["--requirepass", self.password]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        wait_until_ready(self.process, lambda: self.client().ping())
-        return self
-
-    def stop(self):
-        stop_process(self.process)
-        self.process = None
-
-    def client(self):
-        import redis
-
-        return redis.Redis(
-            host="127.0.0.1",
-            port=self.port,
-            password=self.password,
-            decode_responses=True,
-            socket_timeout=2,
-            socket_connect_timeout=2,
-        )
 
 
 def load_schema(name):
@@ -97,7 +36,7 @@ class PrsCacheCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.redis = RedisServer().start()
-        cls.addClassCleanup(cls.redis.stop)
+        cls.addClassCleanup(cls.redis.cleanup)
         # After-commit delivery opens a new cursor: in test mode it is the test cursor.
         cls.registry.enter_test_mode(cls.cr)
         cls.addClassCleanup(cls.registry.leave_test_mode)
