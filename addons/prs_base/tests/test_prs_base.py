@@ -77,6 +77,7 @@ class TestPrsBaseGroups(TransactionCase):
         )
         self.assertEqual(len(data), len(MOVED_XMLIDS))
         data.write({"module": "prs_form_builder"})  # the database as it was
+        self.env.flush_all()
         self.env.registry.clear_cache()
         self.assertFalse(self.env.ref("prs_base.group_prs_coordinator", raise_if_not_found=False))
 
