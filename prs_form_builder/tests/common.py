@@ -1,8 +1,136 @@
+"""Test fixtures of the form builder, shared by every module's tests, ``tests/`` and
+``bench/``: :class:`FormBuilder` builds forms through the real models and publishes
+them with the real serializer (``action_publish``); nothing here writes a form tree
+by hand."""
+
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
-class PrsFormCommon(TransactionCase):
+def _title(code):
+    return code.replace("_", " ").title()
+
+
+class FormBuilder:
+    """Forms built through the real models, as a configurator would.
+
+    The builders take the environment to build in (a configurator's environment builds
+    as a configurator); node builders return create values, so a form reads as its
+    outline::
+
+        FormBuilder.create_form(env, "reg", pages=[
+            FormBuilder.page("about", [
+                FormBuilder.section("identity", [FormBuilder.field("age", "integer")]),
+            ]),
+        ], publish=True)
+    """
+
+    @classmethod
+    def field(cls, code, field_type="text", choices=(), messages=None, **values):
+        """Create values of one ``form.field`` (label: the code as a title unless given);
+        ``choices``: see :meth:`choices`; ``messages``: {rule: custom message}."""
+        values = {
+            "code": code,
+            "label": values.pop("label", _title(code)),
+            "field_type": field_type,
+            **values,
+        }
+        if choices:
+            values["choice_ids"] = cls.choices(*choices)
+        if messages:
+            values["message_ids"] = [
+                Command.create({"rule": rule, "message": message})
+                for rule, message in messages.items()
+            ]
+        return values
+
+    @staticmethod
+    def choices(*choices):
+        """Commands creating choices, each given as a value (its label: the value as a
+        title) or a ``(value, label)`` pair."""
+        commands = []
+        for index, choice in enumerate(choices):
+            value, label = (choice, choice.title()) if isinstance(choice, str) else choice
+            commands.append(Command.create({"sequence": index, "value": value, "label": label}))
+        return commands
+
+    @staticmethod
+    def rule(code, expr, message):
+        """Create values of one ``form.rule`` (of the form, or of a section)."""
+        return {"code": code, "expr": expr, "message": message}
+
+    @staticmethod
+    def section(code, fields, title=None, condition=False, rules=()):
+        """Create values of one ``form.section`` holding ``fields`` in this order."""
+        return {
+            "code": code,
+            "title": title or _title(code),
+            "condition": condition,
+            "field_ids": [Command.create({"sequence": i, **f}) for i, f in enumerate(fields)],
+            "rule_ids": [Command.create({"sequence": i, **r}) for i, r in enumerate(rules)],
+        }
+
+    @staticmethod
+    def page(code, sections, title=None, condition=False):
+        """Create values of one ``form.page`` holding ``sections`` in this order."""
+        return {
+            "code": code,
+            "title": title or _title(code),
+            "condition": condition,
+            "section_ids": [Command.create({"sequence": i, **s}) for i, s in enumerate(sections)],
+        }
+
+    @classmethod
+    def _pages(cls, fields, pages):
+        if pages is None:
+            pages = [cls.page("main", [cls.section("main", fields)])]
+        return [Command.create({"sequence": i, **page}) for i, page in enumerate(pages)]
+
+    @classmethod
+    def create_form(cls, env, code, fields=(), pages=None, rules=(), publish=False, **values):
+        """A form ``code``: ``fields`` on one page and section (both ``main``), or
+        ``pages`` (:meth:`page` values); ``rules``: form rules (:meth:`rule`). With
+        ``publish``, its version 1 is published (``action_publish``)."""
+        form = env["form.form"].create(
+            {
+                "name": values.pop("name", _title(code)),
+                "code": code,
+                "page_ids": cls._pages(fields, pages),
+                "rule_ids": [Command.create({"sequence": i, **r}) for i, r in enumerate(rules)],
+                **values,
+            }
+        )
+        if publish:
+            form.action_publish()
+        return form
+
+    @classmethod
+    def publish_form(cls, form, fields=(), pages=None, rules=()):
+        """Replace the content of ``form`` (as :meth:`create_form` takes it) and publish
+        it: the next version (a published form gets a new draft first). Return the
+        version."""
+        if form.state == "published":
+            form.action_new_version()
+        this = form.with_context(active_test=False)
+        form.write(
+            {
+                "page_ids": [Command.delete(page.id) for page in this.page_ids]
+                + cls._pages(fields, pages),
+                "rule_ids": [Command.delete(rule.id) for rule in this.rule_ids]
+                + [Command.create({"sequence": i, **r}) for i, r in enumerate(rules)],
+            }
+        )
+        form.action_publish()
+        return form.current_version_id
+
+    @classmethod
+    def form_tree(cls, env, code, fields=(), pages=None, rules=()):
+        """The tree the serializer builds for a new draft form (as :meth:`create_form`
+        takes it); ``version`` and ``checksum`` are None, as before publishing."""
+        return cls.create_form(env, code, fields, pages, rules)._prs_build_tree()
+
+
+class PrsFormCommon(FormBuilder, TransactionCase):
     """Users of every PRS group and one form built once for the whole class.
 
     Form ``reg`` (page ``personal`` > section ``identity``, page ``adult`` shown when
