@@ -1,17 +1,23 @@
 import base64
 import binascii
+import functools
 import logging
+import time
 from datetime import timedelta
 
 import psycopg2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import config
+from odoo.tools import SQL, config
 
-from ..tools import intake, privacy
+from odoo.addons.prs_form_builder.tools import form_tree, validation
+
+from ..tools import caller, capacity, export, intake, privacy, review
+from ..tools.intake import IntakeError
 from .event_registration_mixin import PRS_TO_ODOO_STATE
 
 _logger = logging.getLogger(__name__)
@@ -21,22 +27,6 @@ ODOO_TO_PRS_STATE = {
     "open": "confirmed",
     "done": "confirmed",
     "cancel": "cancelled",
-}
-# maps_to value of a form field -> column of event.registration it fills
-STATIC_COLUMNS = {
-    "name": "name",
-    "email": "email",
-    "phone": "phone",
-    "company_name": "company_name",
-    "company": "company_name",
-    "first_name": "prs_first_name",
-    "last_name": "prs_last_name",
-    "country": "prs_country_code",
-    "city": "prs_city",
-    "language": "prs_language",
-    "gender": "prs_gender",
-    "birthdate": "prs_birthdate",
-    "date_of_birth": "prs_birthdate",
 }
 STATE_MAIL_TEMPLATES = {
     "confirmed": "prs_registration.mail_template_registration_confirmed",
@@ -52,23 +42,10 @@ class PrsConfigurationError(UserError):
     """The server is not configured for this operation (e.g. no encryption key)."""
 
 
-class IntakeError(Exception):
-    """A refused submission: carries the structured errors returned to the caller."""
-
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-
-def iter_tree_fields(tree):
-    """Yield ``(page, section, field)`` of a form tree in display order."""
-    for page in (tree or {}).get("pages") or []:
-        for section in page.get("sections") or []:
-            for field in section.get("fields") or []:
-                yield page, section, field
-
-
 class EventRegistration(models.Model):
+    """Odoo's attendee as a PRS registration: fields and ORM glue here, the logic of
+    intake, capacity, review, export and privacy in ``tools/`` (pure Python)."""
+
     _name = "event.registration"
     _inherit = ["event.registration", "event.registration.mixin"]
 
@@ -91,6 +68,10 @@ class EventRegistration(models.Model):
     prs_reveal_log_ids = fields.One2many(
         "prs.reveal.log", "registration_id", string="Reveal Log", readonly=True
     )
+
+    # core's event_id keeps its database definition (required, so ondelete "restrict",
+    # no index): the mixin's cascade and index are for other models using it.
+    event_id = fields.Many2one(ondelete="restrict", index=False)
 
     # ------------------------------------------------------------------
     # State synchronisation with Odoo's own ``state``
@@ -164,17 +145,16 @@ class EventRegistration(models.Model):
         return {(program.id, state): count for program, state, count in groups}
 
     @api.model
+    def _prs_limits(self, program):
+        """``(seats, waitlist)`` of a program as :mod:`..tools.capacity` reads them."""
+        seats = program.seats_max if program.seats_limited and program.seats_max else None
+        waitlist = (program.prs_waitlist_max or None) if program.prs_waitlist_allowed else 0
+        return seats, waitlist
+
+    @api.model
     def _prs_capacity_left(self, program, counts):
         """Seats left (None: unlimited) and waitlist places left (None: unlimited)."""
-        seats = None
-        if program.seats_limited and program.seats_max:
-            seats = program.seats_max - counts.get((program.id, "confirmed"), 0)
-        waitlist = 0
-        if program.prs_waitlist_allowed:
-            waitlist = None
-            if program.prs_waitlist_max:
-                waitlist = program.prs_waitlist_max - counts.get((program.id, "waitlisted"), 0)
-        return seats, waitlist
+        return capacity.capacity_left(self._prs_limits(program), program.id, counts)
 
     # ------------------------------------------------------------------
     # Lifecycle
@@ -210,45 +190,38 @@ class EventRegistration(models.Model):
         """Confirm; beyond capacity go to the waitlist when allowed, else refuse."""
         self._prs_check_states({"submitted", "waitlisted"}, _("confirm"))
         counts = self._prs_count_by_state(self.event_id, {"confirmed", "waitlisted"})
-        to_confirm, to_waitlist = self.browse(), self.browse()
-        for registration in self.sorted(lambda r: (r.prs_state_changed_at or r.create_date, r.id)):
-            program = registration.event_id
-            if registration.prs_is_test:
-                to_confirm |= registration
-                continue
-            seats, waitlist = self._prs_capacity_left(program, counts)
-            if seats is None or seats > 0:
-                to_confirm |= registration
-                counts[(program.id, "confirmed")] = counts.get((program.id, "confirmed"), 0) + 1
-                if registration.prs_state == "waitlisted":
-                    counts[(program.id, "waitlisted")] -= 1
-            elif registration.prs_state == "waitlisted":
-                continue  # stays on the waitlist
-            elif waitlist is None or waitlist > 0:
-                to_waitlist |= registration
-                counts[(program.id, "waitlisted")] = counts.get((program.id, "waitlisted"), 0) + 1
-            else:
-                raise UserError(
-                    _(
-                        "The program %s is full and its waitlist is full or not allowed.",
-                        program.display_name,
-                    )
+        limits = {program.id: self._prs_limits(program) for program in self.event_id}
+        ordered = self.sorted(lambda r: (r.prs_state_changed_at or r.create_date, r.id))
+        try:
+            to_confirm, to_waitlist = capacity.plan_confirm(
+                [(r.id, r.event_id.id, r.prs_is_test, r.prs_state) for r in ordered],
+                limits,
+                counts,
+            )
+        except capacity.CapacityFull as full:
+            raise UserError(
+                _(
+                    "The program %s is full and its waitlist is full or not allowed.",
+                    self.event_id.browse(full.program_id).display_name,
                 )
-        to_confirm.write({"prs_state": "confirmed"})
-        to_waitlist.write({"prs_state": "waitlisted"})
+            ) from None
+        self.browse(to_confirm).write({"prs_state": "confirmed"})
+        self.browse(to_waitlist).write({"prs_state": "waitlisted"})
         return True
 
     def action_prs_waitlist(self):
         self._prs_check_states({"submitted"}, _("waitlist"))
         counts = self._prs_count_by_state(self.event_id, {"waitlisted"})
-        for registration in self.filtered(lambda r: not r.prs_is_test):
-            program = registration.event_id
-            __, waitlist = self._prs_capacity_left(program, counts)
-            if waitlist is not None and waitlist <= 0:
-                raise UserError(
-                    _("The waitlist of %s is full or not allowed.", program.display_name)
+        limits = {program.id: self._prs_limits(program) for program in self.event_id}
+        try:
+            capacity.check_waitlist([(r.event_id.id, r.prs_is_test) for r in self], limits, counts)
+        except capacity.CapacityFull as full:
+            raise UserError(
+                _(
+                    "The waitlist of %s is full or not allowed.",
+                    self.event_id.browse(full.program_id).display_name,
                 )
-            counts[(program.id, "waitlisted")] = counts.get((program.id, "waitlisted"), 0) + 1
+            ) from None
         self.write({"prs_state": "waitlisted"})
         return True
 
@@ -311,9 +284,26 @@ class EventRegistration(models.Model):
     def prs_submit(self, payload):
         """Validate and store the answers of one step; see README "Intake contract".
 
+        Every call, refused or not, leaves a row in ``prs.intake.log``.
+
         :return: ``{"ok": True, "registration_id": int, "next_step_id": int|False}`` or
             ``{"ok": False, "errors": [{"field", "code", "message"}]}``
         """
+        call_date = fields.Datetime.now()
+        started = time.perf_counter()
+        result = failure = None
+        try:
+            result = self._prs_submit(payload)
+        except Exception as error:
+            failure = error
+            raise
+        finally:
+            duration_ms = int((time.perf_counter() - started) * 1000)
+            self._prs_log_intake(payload, result, failure, call_date, duration_ms)
+        return result
+
+    @api.model
+    def _prs_submit(self, payload):
         if not (self.env.su or self.env.user.has_group("prs_base.group_prs_api")):
             raise AccessError(_("Only the API integration user may submit registrations."))
         # sudo: the caller is the API integration user, whose group has no other access
@@ -327,7 +317,7 @@ class EventRegistration(models.Model):
         payload_hash = intake.fingerprint(payload)
         # Serialise calls carrying the same submission id: a second concurrent call waits
         # here until the first commits, then finds its stored result below.
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [submission_id])
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", submission_id))
         replay = self_sudo._prs_replay(submission_id, payload_hash)
         if replay:
             return replay
@@ -373,6 +363,27 @@ class EventRegistration(models.Model):
     @api.model
     def _prs_error(self, code, message, field=False):
         return {"ok": False, "errors": [intake.error(code, message, field)]}
+
+    @api.model
+    def _prs_log_intake(self, payload, result, failure, call_date, duration_ms):
+        """Write the log row of one call; never raises."""
+        try:
+            vals = self._prs_intake_log_values(payload, result, failure)
+        except Exception:  # a strange payload or result must not break the call
+            vals = {"result": "error", "error_codes": "unloggable"}
+        vals.update(call_date=call_date, duration_ms=duration_ms, user_id=self.env.uid)
+        return self.env["prs.intake.log"]._prs_write(vals)
+
+    @api.model
+    def _prs_intake_log_values(self, payload, result, failure):
+        failure_code = None
+        if failure is not None:
+            failure_code = "access_denied" if isinstance(failure, AccessError) else "server_error"
+        vals = intake.log_values(payload, result, failure_code)
+        vals["remote_addr"] = (
+            request.httprequest.remote_addr if request else caller.get_remote_addr()
+        ) or False
+        return vals
 
     @api.model
     def _prs_max_payload_bytes(self):
@@ -526,8 +537,6 @@ class EventRegistration(models.Model):
         """The current version, or an older one superseded less than the grace period ago."""
         if version == form.current_version_id:
             return True
-        if "active" in version._fields and not version.active:
-            return False
         if version.version > form.current_version_id.version:
             return False
         # sudo: a technical setting, read by the API user who has no access to it
@@ -581,8 +590,7 @@ class EventRegistration(models.Model):
         if is_test:
             return
         counts = self._prs_count_by_state(program, {"confirmed", "waitlisted"})
-        seats, waitlist = self._prs_capacity_left(program, counts)
-        if seats is not None and seats <= 0 and waitlist is not None and waitlist <= 0:
+        if capacity.is_full(self._prs_limits(program), program.id, counts):
             raise IntakeError(
                 [intake.error("full", _("The program %s is full.", program.display_name))]
             )
@@ -590,21 +598,16 @@ class EventRegistration(models.Model):
     @api.model
     def _prs_get_masters(self, tree):
         """``{master code: set of values}`` for the masters the tree refers to."""
-        codes = {field.get("master") for __, __, field in iter_tree_fields(tree)} - {None, ""}
-        if not codes or "prs.master" not in self.env:
+        codes = form_tree.master_codes([tree])
+        if not codes:
             return {}
         return self.env["prs.master"]._prs_allowed_values(codes)
 
     @api.model
     def _prs_master_labels(self, trees):
         """``{master code: {value: label}}`` for the master-backed fields of ``trees``."""
-        codes = {
-            field.get("master")
-            for tree in trees
-            for __, __, field in iter_tree_fields(tree)
-            if field.get("master")
-        }
-        if not codes or "prs.master.item" not in self.env:
+        codes = form_tree.master_codes(trees)
+        if not codes:
             return {}
         # sudo: master items are public reference data (countries, languages, ...).
         items = (
@@ -619,15 +622,18 @@ class EventRegistration(models.Model):
         return labels
 
     @api.model
-    def _prs_intake_validate(self, step, tree, answers):
-        from odoo.addons.prs_form_builder.tools import validation
+    def _prs_today(self):
+        """The ``today`` of form conditions and date bounds, at intake and in the review."""
+        return fields.Date.today()
 
+    @api.model
+    def _prs_intake_validate(self, step, tree, answers):
         if not step.form_id:
             if answers:
                 raise IntakeError([intake.error("unknown_field", _("This step takes no answers."))])
             return {}
         values, errors = validation.validate_answers(
-            tree, answers, masters=self._prs_get_masters(tree)
+            tree, answers, masters=self._prs_get_masters(tree), today=self._prs_today()
         )
         if errors:
             raise IntakeError(errors)
@@ -636,11 +642,11 @@ class EventRegistration(models.Model):
     def _prs_store_step(self, step, version, tree, values):
         """Store one step's validated answers: files, encryption, static columns, next."""
         self.ensure_one()
-        fields_by_code = {field["code"]: field for __, __, field in iter_tree_fields(tree)}
+        fields_by_code = form_tree.fields_by_code(tree)
         values = dict(values)
         codes = privacy.sensitive_codes(tree)
         for code, value in values.items():
-            if fields_by_code.get(code, {}).get("type") == "file" and value:
+            if fields_by_code.get(code, {}).get("type") in form_tree.FILE_TYPES and value:
                 values[code] = self._prs_store_files(value, encrypt=code in codes)
         stored = values
         if codes & set(values):
@@ -654,7 +660,7 @@ class EventRegistration(models.Model):
             "step_versions": step_versions,
             "current_step_id": step.id,
         }
-        vals.update(self._prs_static_values(fields_by_code, values, codes))
+        vals.update(self._prs_static_values(tree, values, codes))
         plain = dict(self._prs_plain_answers(), **{step.code: values})
         if self.prs_state == "changes_requested":
             remaining = (self.reopened_step_ids - step).sorted(lambda s: (s.sequence, s.id))
@@ -707,28 +713,10 @@ class EventRegistration(models.Model):
         return refs if isinstance(value, list) else refs[0]
 
     @api.model
-    def _prs_static_values(self, fields_by_code, values, sensitive):
-        """Column values from fields mapped to static columns (never sensitive ones)."""
-        vals = {}
-        for code, field in fields_by_code.items():
-            column = STATIC_COLUMNS.get(field.get("maps_to") or "")
-            if not column or code in sensitive or code not in values:
-                continue
-            value = values[code]
-            if isinstance(value, list):
-                value = ", ".join(str(v) for v in value)
-            elif isinstance(value, bool):
-                value = value and _("Yes") or False
-            if self._fields[column].type == "date":
-                value = value or False
-            else:
-                value = False if value in (None, "") else str(value)
-            vals[column] = value
-        if "name" not in vals and (vals.get("prs_first_name") or vals.get("prs_last_name")):
-            vals["name"] = " ".join(
-                filter(None, [vals.get("prs_first_name"), vals.get("prs_last_name")])
-            )
-        return vals
+    def _prs_static_values(self, tree, values, sensitive):
+        """Column values from fields mapped to registration columns (never sensitive ones)."""
+        dates = {c for c in intake.MAPPED_COLUMNS.values() if self._fields[c].type == "date"}
+        return intake.mapped_values(tree, values, sensitive, date_columns=dates, yes=_("Yes"))
 
     # ------------------------------------------------------------------
     # Privacy
@@ -746,29 +734,13 @@ class EventRegistration(models.Model):
         self.ensure_one()
         # sudo: answers are restricted to coordinators at field level; callers are the
         # intake (already sudo) and methods that check the reveal right themselves.
-        answers = self.sudo().answers or {}
-        encrypted = any(
-            privacy.is_encrypted(value)
-            for step_answers in answers.values()
-            for value in (step_answers or {}).values()
-        )
-        if not encrypted:
-            return {code: dict(step_answers or {}) for code, step_answers in answers.items()}
-        fernet = self._prs_fernet()
-        return {
-            code: privacy.decrypt_answers(fernet, step_answers or {})
-            for code, step_answers in answers.items()
-        }
+        return privacy.plain_answers(self.sudo().answers, self._prs_fernet)
 
     @api.depends("answers")
     def _compute_prs_has_sensitive(self):
         for registration in self:
             # sudo: only tells whether encrypted values exist, never reads them
-            registration.prs_has_sensitive = any(
-                privacy.is_encrypted(value)
-                for step_answers in (registration.sudo().answers or {}).values()
-                for value in (step_answers or {}).values()
-            )
+            registration.prs_has_sensitive = privacy.has_encrypted(registration.sudo().answers)
 
     def _prs_can_reveal(self):
         """True when the user has the reveal right and revealed this record recently."""
@@ -819,21 +791,14 @@ class EventRegistration(models.Model):
         self.check_access_rights("read")
         self.check_access_rule("read")
         fernet = self._prs_fernet()
-        for step_answers in self._prs_plain_answers().values():
-            for value in step_answers.values():
-                for ref in value if isinstance(value, list) else [value]:
-                    if (
-                        isinstance(ref, dict)
-                        and ref.get("encrypted")
-                        and ref.get("attachment_id") == attachment_id
-                    ):
-                        # sudo: the attachment belongs to this registration, which the
-                        # user may read and reveal (checked above).
-                        attachment = self.env["ir.attachment"].sudo().browse(attachment_id)
-                        if attachment.res_model != self._name or attachment.res_id != self.id:
-                            break
-                        self._prs_log_reveal(_("File %s", ref.get("name")))
-                        return ref.get("name"), ref.get("mimetype"), fernet.decrypt(attachment.raw)
+        ref = privacy.find_encrypted_file(self._prs_plain_answers(), attachment_id)
+        if ref:
+            # sudo: the attachment belongs to this registration, which the user may read
+            # and reveal (checked above and just below).
+            attachment = self.env["ir.attachment"].sudo().browse(attachment_id)
+            if attachment.res_model == self._name and attachment.res_id == self.id:
+                self._prs_log_reveal(_("File %s", ref.get("name")))
+                return ref.get("name"), ref.get("mimetype"), fernet.decrypt(attachment.raw)
         raise AccessError(_("This file is not a sensitive answer of this registration."))
 
     def _prs_log_reveal(self, purpose):
@@ -841,14 +806,7 @@ class EventRegistration(models.Model):
         logs = self.env["prs.reveal.log"]
         for registration in self:
             # sudo: only the codes of the encrypted answers are read
-            codes = sorted(
-                {
-                    code
-                    for step_answers in (registration.sudo().answers or {}).values()
-                    for code, value in (step_answers or {}).items()
-                    if privacy.is_encrypted(value)
-                }
-            )
+            codes = privacy.encrypted_codes(registration.sudo().answers)
             # sudo: the log is append-only for everyone; only administrators read it.
             logs |= logs.sudo().create(
                 {
@@ -897,96 +855,49 @@ class EventRegistration(models.Model):
         for registration in self:
             registration.prs_review_html = registration._prs_render_answers()
 
-    def _prs_display_value(self, field, value, reveal, master_labels=None):
-        """One answer as escaped HTML: choice labels, files, booleans, masks."""
-        if privacy.is_encrypted(value):
-            if not reveal:
-                return Markup('<span class="text-muted">%s</span>') % privacy.MASK
-            value = privacy.decrypt_value(self._prs_fernet(), value)
-        labels = {str(c.get("value")): c.get("label") for c in field.get("choices") or []}
-        labels.update((master_labels or {}).get(field.get("master"), {}))
-        ftype = field.get("type")
-        if ftype == "file":
-            files = value if isinstance(value, list) else [value]
-            return Markup(", ").join(
-                Markup('<a href="%s">%s</a>')
-                % (
-                    f"/prs_registration/file/{self.id}/{f.get('attachment_id')}"
-                    if f.get("encrypted")
-                    else f"/web/content/{f.get('attachment_id')}?download=true",
-                    f.get("name"),
-                )
-                for f in files
-                if isinstance(f, dict)
-            )
-        if ftype in ("boolean", "consent"):
-            if ftype == "consent":
-                return escape(_("Accepted") if value else _("Not accepted"))
-            return escape(_("Yes") if value else _("No"))
-        if isinstance(value, list):
-            return escape(", ".join(str(labels.get(str(v), v)) for v in value))
-        if value is None or value == "":
-            return Markup('<span class="text-muted">-</span>')
-        return escape(str(labels.get(str(value), value)))
+    def _prs_review_display(self, trees):
+        """``display(field, value)`` of :func:`..tools.review.display_value` for this
+        registration: translated words, master labels, links, reveal right."""
+        self.ensure_one()
+
+        def decrypt(value):
+            return privacy.decrypt_value(self._prs_fernet(), value)
+
+        def file_url(ref):
+            if ref.get("encrypted"):
+                return f"/prs_registration/file/{self.id}/{ref.get('attachment_id')}"
+            return f"/web/content/{ref.get('attachment_id')}?download=true"
+
+        texts = {
+            "yes": _("Yes"),
+            "no": _("No"),
+            "accepted": _("Accepted"),
+            "not_accepted": _("Not accepted"),
+        }
+        return functools.partial(
+            review.display_value,
+            texts=texts,
+            labels=self._prs_master_labels(trees.values()),
+            decrypt=decrypt if self._prs_can_reveal() else None,
+            file_url=file_url,
+        )
 
     def _prs_render_answers(self):
         """The answers laid out like the form: steps, pages, sections, labels, values."""
-        from odoo.addons.prs_form_builder.tools import expression
-
         self.ensure_one()
         # sudo: the review field is itself restricted to coordinators; sensitive values
         # stay masked unless _prs_can_reveal()
         answers = self.sudo().answers or {}
         if not answers:
             return Markup('<p class="text-muted">%s</p>') % _("No answers yet.")
-        reveal = self._prs_can_reveal()
         trees = self._prs_step_trees()
-        master_labels = self._prs_master_labels(trees.values())
-        parts = []
-        for step in self.flow_id.step_ids.sorted(lambda s: (s.sequence, s.id)):
-            if step.code not in answers or step.code not in trees:
-                continue
-            step_answers = answers[step.code] or {}
-            # conditions read the plain answers only when they do not involve sensitive
-            # values (encrypted values evaluate as objects, i.e. truthy)
-            context = {
-                code: value
-                for code, value in step_answers.items()
-                if not privacy.is_encrypted(value)
-            }
-            parts.append(Markup('<h3 class="o_prs_step">%s</h3>') % step.name)
-            for page in trees[step.code].get("pages") or []:
-                if not expression.is_true(page.get("condition"), context):
-                    continue
-                page_parts = []
-                for section in page.get("sections") or []:
-                    if not expression.is_true(section.get("condition"), context):
-                        continue
-                    rows = [
-                        Markup("<tr><th>%s</th><td>%s</td></tr>")
-                        % (
-                            field.get("label") or field["code"],
-                            self._prs_display_value(
-                                field, step_answers[field["code"]], reveal, master_labels
-                            ),
-                        )
-                        for field in section.get("fields") or []
-                        if field.get("type") not in ("hidden", "static")
-                        and field["code"] in step_answers
-                    ]
-                    if rows:
-                        page_parts.append(
-                            Markup('<h5 class="o_prs_section">%s</h5>')
-                            % (section.get("title") or "")
-                            + Markup('<table class="table table-sm o_prs_answers">%s</table>')
-                            % Markup("").join(rows)
-                        )
-                if page_parts:
-                    parts.append(
-                        Markup('<h4 class="o_prs_page">%s</h4>') % (page.get("title") or "")
-                        + Markup("").join(page_parts)
-                    )
-        return Markup('<div class="o_prs_review">%s</div>') % Markup("").join(parts)
+        steps = [
+            (step.code, step.name)
+            for step in self.flow_id.step_ids.sorted(lambda s: (s.sequence, s.id))
+        ]
+        return review.render_answers(
+            steps, answers, trees, self._prs_review_display(trees), today=self._prs_today()
+        )
 
     # ------------------------------------------------------------------
     # Export
@@ -996,7 +907,6 @@ class EventRegistration(models.Model):
         """Field codes in order of first appearance over every version of the forms of
         the exported flows (steps in flow order, versions oldest first): the columns do
         not move when a form gets a new version."""
-        codes = []
         # sudo: published trees are configuration, read to name the columns.
         versions = (
             self.env["form.form.version"]
@@ -1005,14 +915,13 @@ class EventRegistration(models.Model):
                 [("form_id", "in", self.flow_id.step_ids.form_id.ids)], order="version asc, id asc"
             )
         )
-        for flow in self.flow_id.sorted("id"):
-            for step in flow.step_ids.sorted(lambda s: (s.sequence, s.id)):
-                for version in versions.filtered(lambda v, s=step: v.form_id == s.form_id):
-                    tree = self._prs_version_tree(version)
-                    for __, __, field in iter_tree_fields(tree):
-                        if field.get("type") != "static" and field["code"] not in codes:
-                            codes.append(field["code"])
-        return codes
+        trees = [
+            self._prs_version_tree(version)
+            for flow in self.flow_id.sorted("id")
+            for step in flow.step_ids.sorted(lambda s: (s.sequence, s.id))
+            for version in versions.filtered(lambda v, s=step: v.form_id == s.form_id)
+        ]
+        return export.answer_columns(trees)
 
     def _prs_export_table(self, reveal=False):
         """Return ``(header, rows)``; sensitive values masked unless ``reveal``."""
@@ -1038,7 +947,13 @@ class EventRegistration(models.Model):
         codes = self._prs_export_columns()
         header = [label for __, label in static] + codes
         states = dict(self._fields["prs_state"]._description_selection(self.env))
-        fernet = None
+        fernet = []  # built once, at the first revealed value
+
+        def decrypt(value):
+            fernet[:] = fernet or [self._prs_fernet()]
+            return privacy.decrypt_value(fernet[0], value)
+
+        yes, no = _("Yes"), _("No")
         rows = []
         for registration in self.sorted("id"):
             row = []
@@ -1055,35 +970,17 @@ class EventRegistration(models.Model):
                 elif not isinstance(value, int | float | str):
                     value = str(value)
                 row.append(value)
-            merged = {}
             # sudo: the record was read above with the user's rights (static columns);
             # sensitive values stay masked unless revealed (right checked by the wizard)
-            for step_answers in (registration.sudo().answers or {}).values():
-                for code, value in (step_answers or {}).items():
-                    merged.setdefault(code, value)
-            for code in codes:
-                value = merged.get(code, "")
-                if privacy.is_encrypted(value):
-                    if reveal:
-                        fernet = fernet or self._prs_fernet()
-                        value = privacy.decrypt_value(fernet, value)
-                    else:
-                        value = privacy.MASK
-                row.append(self._prs_export_cell(value))
+            row += export.answer_cells(
+                registration.sudo().answers,
+                codes,
+                yes=yes,
+                no=no,
+                decrypt=decrypt if reveal else None,
+            )
             rows.append(row)
         return header, rows
-
-    @api.model
-    def _prs_export_cell(self, value):
-        if isinstance(value, dict):
-            return value.get("name") or ""
-        if isinstance(value, list):
-            return "; ".join(str(self._prs_export_cell(v)) for v in value)
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return _("Yes") if value else _("No")
-        return value
 
     def action_prs_export(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

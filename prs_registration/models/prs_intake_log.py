@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class PrsIntakeLog(models.Model):
         caller's transaction). Never raises: a failure is logged and forgotten."""
         try:
             with self.pool.cursor() as cr:
-                cr.execute("SET LOCAL lock_timeout = %s", [LOCK_TIMEOUT_MS])
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT_MS))
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env[self._name].create(vals)
         except Exception as error:  # logging must never break an intake call

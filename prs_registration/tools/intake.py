@@ -1,41 +1,101 @@
-"""Pure checks of an intake payload (no ORM): shape, types, size, fingerprint."""
+"""The intake contract, pure part (no ORM): payload check, fingerprint, mapped columns.
 
-import hashlib
+The request shape is ``schemas/prs.submit.request.1.json`` (README "Intake contract"),
+checked at run time with ``jsonschema``; every violation becomes a ``malformed`` error
+whose message starts with the JSON path of the offending member.
+"""
+
+import functools
 import json
+import os
+
+import jsonschema
+
+from odoo.addons.prs_form_builder.tools import form_tree
 
 MAX_PAYLOAD_BYTES = 256 * 1024
-MAX_SUBMISSION_ID = 128
+MAX_INT = 2**31 - 1
+#: Longest error message (a schema message quotes the offending value).
+MAX_MESSAGE = 300
+REQUEST_SCHEMA = os.path.join(
+    os.path.dirname(os.path.dirname(__file__)), "schemas", "prs.submit.request.1.json"
+)
 
-REQUIRED_INTS = ("program_id", "flow_id", "step_id", "form_version")
-KNOWN_KEYS = {"submission_id", "answers", "registration_id", "test", *REQUIRED_INTS}
+# maps_to value of a form field -> column of event.registration it fills (the values
+# prs_registration adds to form.field's maps_to selection, one column each)
+MAPPED_COLUMNS = {
+    "name": "name",
+    "first_name": "prs_first_name",
+    "last_name": "prs_last_name",
+    "email": "email",
+    "phone": "phone",
+    "date_of_birth": "prs_birthdate",
+    "country": "prs_country_code",
+    "city": "prs_city",
+    "language": "prs_language",
+    "gender": "prs_gender",
+    "company_name": "company_name",
+}
+
+
+class IntakeError(Exception):
+    """A refused submission: carries the structured errors returned to the caller."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
 
 
 def error(code, message, field=False):
     return {"field": field, "code": code, "message": message}
 
 
-def canonical_json(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def shorten(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def fingerprint(payload):
     """sha256 hex of the canonical JSON of the payload."""
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    return form_tree.checksum(payload)
 
 
-def _is_int(value):
+def _is_integer(checker, value):
+    # JSON integers only: Python's bool is an int, and jsonschema takes 1.0 for an
+    # integer; neither is a record id here.
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+@functools.cache
+def request_validator():
+    """The jsonschema validator of the request schema (built once per process)."""
+    with open(REQUEST_SCHEMA, encoding="utf-8") as file:
+        schema = json.load(file)
+    base = jsonschema.validators.validator_for(schema)
+    base.check_schema(schema)
+    validator = jsonschema.validators.extend(
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer)
+    )
+    return validator(schema)
+
+
+def _schema_errors(payload):
+    """One ``malformed`` error per schema violation, its JSON path first."""
+    return [
+        error("malformed", shorten(f"{exc.json_path}: {exc.message}", MAX_MESSAGE))
+        for exc in sorted(request_validator().iter_errors(payload), key=lambda e: e.json_path)
+    ]
+
+
 def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
-    """Return a list of structured errors about the payload's shape ([] when fine)."""
+    """Return a list of structured errors about the payload ([] when fine): the size
+    bound first (``payload_too_large``), then the request schema (``malformed``)."""
     if not isinstance(payload, dict):
-        return [error("malformed", "The payload must be a JSON object.")]
+        return _schema_errors(payload)
     try:
-        size = len(canonical_json(payload).encode())
+        size = len(form_tree.canonical_json(payload).encode())
     except (TypeError, ValueError, RecursionError):
         # RecursionError: nesting deeper than the JSON encoder's recursion limit
-        return [error("malformed", "The payload is not JSON-serialisable.")]
+        return [error("malformed", "$: the payload is not JSON-serialisable.")]
     if size > max_bytes:
         return [
             error(
@@ -43,29 +103,70 @@ def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
                 f"The payload is {size} bytes; at most {max_bytes} bytes are accepted.",
             )
         ]
-    errors = []
-    unknown = sorted(set(payload) - KNOWN_KEYS, key=str)
-    if unknown:
-        errors.append(error("malformed", f"Unknown payload keys: {', '.join(map(str, unknown))}."))
-    submission_id = payload.get("submission_id")
-    if not isinstance(submission_id, str) or not submission_id.strip():
-        errors.append(error("malformed", "submission_id must be a non-empty string."))
-    elif len(submission_id) > MAX_SUBMISSION_ID:
-        errors.append(
-            error("malformed", f"submission_id is longer than {MAX_SUBMISSION_ID} characters.")
+    return _schema_errors(payload)
+
+
+def mapped_values(tree, values, sensitive, date_columns=(), yes="Yes"):
+    """``{column: value}`` of the registration columns filled by the fields of ``tree``
+    mapped to one (``maps_to``), from the validated ``values``; never a sensitive one.
+
+    ``date_columns``: the columns that hold a date (given as is, or False); ``yes``: the
+    text stored for a true boolean.
+    """
+    vals = {}
+    for code, field in form_tree.fields_by_code(tree).items():
+        maps_to = field.get("maps_to")
+        column = MAPPED_COLUMNS.get(maps_to) if isinstance(maps_to, str) else None
+        if not column or code in sensitive or code not in values:
+            continue
+        value = values[code]
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = value and yes or False
+        if column in date_columns:
+            value = value or False
+        else:
+            value = False if value in (None, "") else str(value)
+        vals[column] = value
+    if "name" not in vals and (vals.get("prs_first_name") or vals.get("prs_last_name")):
+        vals["name"] = " ".join(
+            filter(None, [vals.get("prs_first_name"), vals.get("prs_last_name")])
         )
-    for key in REQUIRED_INTS:
-        if not _is_int(payload.get(key)) or payload[key] < 0:
-            errors.append(error("malformed", f"{key} must be a positive integer."))
-    registration_id = payload.get("registration_id")
-    if registration_id not in (None, False) and (
-        not _is_int(registration_id) or registration_id <= 0
-    ):
-        errors.append(error("malformed", "registration_id must be a positive integer or absent."))
-    if not isinstance(payload.get("answers"), dict):
-        errors.append(error("malformed", "answers must be an object of field code to value."))
-    elif any(not isinstance(code, str) for code in payload["answers"]):
-        errors.append(error("malformed", "answer keys must be field codes (strings)."))
-    if "test" in payload and not isinstance(payload["test"], bool):
-        errors.append(error("malformed", "test must be a boolean."))
-    return errors
+    return vals
+
+
+def _as_id(value):
+    """A database id from an untrusted payload value, else 0."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INT:
+        return value
+    return 0
+
+
+def log_values(payload, result, failure_code=None):
+    """The ``prs.intake.log`` values of one call (without user, address, time): what
+    the payload names and how the call ended; ``failure_code``: the error code of a call
+    that raised (``access_denied``, ``server_error``), else None."""
+    payload = payload if isinstance(payload, dict) else {}
+    submission_id = payload.get("submission_id")
+    vals = {
+        "submission_id": submission_id[:128] if isinstance(submission_id, str) else False,
+        "program_id": _as_id(payload.get("program_id")),
+        "flow_id": _as_id(payload.get("flow_id")),
+        "step_id": _as_id(payload.get("step_id")),
+        "registration_id": _as_id(payload.get("registration_id")),
+    }
+    if failure_code:
+        vals.update(result="error", error_codes=failure_code)
+    elif isinstance(result, dict) and result.get("ok"):
+        vals.update(result="ok", error_codes=False)
+        vals["registration_id"] = _as_id(result.get("registration_id")) or vals["registration_id"]
+    else:
+        errors = result.get("errors") if isinstance(result, dict) else None
+        codes = []
+        for item in errors if isinstance(errors, list) else []:
+            code = item.get("code") if isinstance(item, dict) else None
+            if isinstance(code, str) and code not in codes:
+                codes.append(code)
+        vals.update(result="error", error_codes=",".join(codes)[:255] or "unknown")
+    return vals

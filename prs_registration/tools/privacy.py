@@ -12,6 +12,7 @@ import json
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from odoo.addons.prs_base.tools.config import read_section
+from odoo.addons.prs_form_builder.tools import form_tree
 
 ENC_KEY = "$enc"
 MASK = "••••••"
@@ -72,13 +73,7 @@ def decrypt_value(fernet, value):
 
 def sensitive_codes(tree):
     """Codes of the fields of a form tree marked ``"sensitive": true``."""
-    return {
-        field["code"]
-        for page in (tree or {}).get("pages", [])
-        for section in page.get("sections", [])
-        for field in section.get("fields", [])
-        if field.get("sensitive")
-    }
+    return {field["code"] for field in form_tree.fields_with(tree, "sensitive")}
 
 
 def encrypt_answers(fernet, answers, codes):
@@ -92,5 +87,44 @@ def decrypt_answers(fernet, answers):
     return {code: decrypt_value(fernet, value) for code, value in answers.items()}
 
 
-def mask_answers(answers):
-    return {code: MASK if is_encrypted(value) else value for code, value in answers.items()}
+def _values(answers):
+    """``(field code, value)`` of stored answers ``{step code: {field code: value}}``."""
+    for step_answers in (answers or {}).values():
+        yield from (step_answers or {}).items()
+
+
+def has_encrypted(answers):
+    """Whether stored answers (``{step code: {field code: value}}``) hold an encrypted
+    value."""
+    return any(is_encrypted(value) for __, value in _values(answers))
+
+
+def encrypted_codes(answers):
+    """The sorted field codes of the encrypted values of stored answers."""
+    return sorted({code for code, value in _values(answers) if is_encrypted(value)})
+
+
+def plain_answers(answers, get_fernet):
+    """Stored answers per step with the sensitive values decrypted; ``get_fernet()`` is
+    called only when there is something to decrypt."""
+    answers = answers or {}
+    if not has_encrypted(answers):
+        return {code: dict(step_answers or {}) for code, step_answers in answers.items()}
+    fernet = get_fernet()
+    return {
+        code: decrypt_answers(fernet, step_answers or {}) for code, step_answers in answers.items()
+    }
+
+
+def find_encrypted_file(answers, attachment_id):
+    """The reference ``{attachment_id, name, mimetype, size, encrypted}`` of the
+    encrypted file ``attachment_id`` among plain answers, or None."""
+    for __, value in _values(answers):
+        for ref in value if isinstance(value, list) else [value]:
+            if (
+                isinstance(ref, dict)
+                and ref.get("encrypted")
+                and ref.get("attachment_id") == attachment_id
+            ):
+                return ref
+    return None
