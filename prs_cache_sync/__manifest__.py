@@ -8,7 +8,7 @@
     "website": "https://github.com/global-prs/global-prs",
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
-    "depends": ["prs_event_flow"],
+    "depends": ["prs_base", "prs_form_builder", "event", "prs_event_flow"],
     "external_dependencies": {"python": ["redis", "jsonschema"]},
     "data": [
         "security/ir.model.access.csv",

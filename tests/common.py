@@ -68,10 +68,9 @@ def load_schema(name):
 
 def validate_schema(payload, name):
     """Raise ``jsonschema.ValidationError`` unless ``payload`` validates."""
-    import jsonschema
+    from odoo.addons.prs_cache_sync.tools import schemas
 
-    schema = load_schema(name)
-    jsonschema.validators.validator_for(schema)(schema).validate(payload)
+    schemas.validate(payload, name)
 
 
 def xmlrpc_object():

@@ -1,3 +1,4 @@
+from . import prs_cache_mixin
 from . import prs_cache_target
 from . import prs_cache_key
 from . import prs_cache_outbox
@@ -7,5 +8,3 @@ from . import event_flow_step
 from . import form_form
 from . import prs_master
 from . import prs_master_item
-from . import prs_cache_health
-from . import prs_cache_target_multiworker

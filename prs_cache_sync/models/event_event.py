@@ -1,15 +1,11 @@
 from odoo import api, models
 
-from odoo.addons.prs_event_flow.models.event_event_theme import THEME_FIELDS
-
 from ..tools import payloads
-
-# Fields of a program that appear in its Redis payloads.
-PRS_CACHE_FIELDS = {"name", "prs_code", "active", *THEME_FIELDS}
 
 
 class EventEvent(models.Model):
-    _inherit = "event.event"
+    _name = "event.event"
+    _inherit = ["event.event", "prs.cache.mixin"]
 
     def _prs_cache_published_flows(self):
         """Flows of these programs that belong in Redis, in journey order."""
@@ -88,23 +84,54 @@ class EventEvent(models.Model):
         rows = self._prs_cache_sync(force=True)
         return self.env["prs.cache.key"]._prs_notify_queued(rows)
 
-    def write(self, vals):
-        result = super().write(vals)
-        if PRS_CACHE_FIELDS & set(vals):
-            # sudo: whoever may edit a program keeps Redis in line, even without access
-            # to the cache keys or flows; only whether keys or published flows exist is read.
-            with_keys = (
-                self.env["prs.cache.key"]
-                .sudo()
-                .search_count([("program_id", "in", self.ids)], limit=1)
-            )
-            if with_keys or self.sudo()._prs_cache_published_flows():
-                self._prs_cache_sync_later()
-        return result
+    def _prs_cache_scope(self):
+        # sudo: whoever may edit a program keeps Redis in line, even without access to
+        # the cache keys or flows; only whether keys or published flows exist is read.
+        with_keys = (
+            self.env["prs.cache.key"].sudo().search_count([("program_id", "in", self.ids)], limit=1)
+        )
+        if with_keys or self.sudo()._prs_cache_published_flows():
+            return {"program_ids": self.ids}
+        return {}
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_prs_cache_keys(self):
-        """Deleting a program deletes its keys (its flows go by cascade, unseen)."""
-        program_ids = self.ids
-        # The records are still there: sync with an empty expectation by id afterwards.
-        self.env["prs.cache.key"]._prs_sync_programs_gone(program_ids)
+    # Theme ------------------------------------------------------------------------------
+
+    def _prs_theme_logo_urls(self):
+        """``{program id: public logo URL}`` for the programs with a logo."""
+        # sudo: only the checksums of these programs' logo attachments are read.
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_read(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_field", "=", "prs_theme_logo"),
+                    ("res_id", "in", self.ids),
+                ],
+                ["res_id", "checksum"],
+            )
+        )
+        return {
+            row["res_id"]: payloads.theme_logo_url(row["res_id"], row["checksum"])
+            for row in attachments
+        }
+
+    def _prs_theme_payloads(self):
+        """``{program id: theme dict}`` of these programs (the ``theme`` member of the
+        program index payload). Texts are given for every installed language; a missing
+        translation falls back as in the backend."""
+        logos = self._prs_theme_logo_urls()
+        texts = {program.id: {} for program in self}
+        text_fields = list(payloads.THEME_TEXT_FIELDS.values())
+        for lang, __ in self.env["res.lang"].get_installed():
+            for row in self.with_context(lang=lang).read(text_fields):
+                texts[row["id"]][lang] = row
+        return {
+            program.id: payloads.build_theme(program, logos.get(program.id), texts[program.id])
+            for program in self
+        }
+
+    def _prs_theme_payload(self):
+        """The theme dict of one program."""
+        self.ensure_one()
+        return self._prs_theme_payloads()[self.id]

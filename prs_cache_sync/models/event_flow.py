@@ -1,11 +1,13 @@
 from odoo import models
 
-# Fields of a flow that appear in its Redis payloads (state changes go through the hooks).
-PRS_CACHE_FIELDS = {"name", "code", "kind", "sequence"}
-
 
 class EventFlow(models.Model):
-    _inherit = "event.flow"
+    _name = "event.flow"
+    _inherit = ["event.flow", "prs.cache.mixin"]
+
+    def _prs_cache_scope(self):
+        published = self.filtered(lambda flow: flow.state == "published")
+        return {"program_ids": published.event_id.ids}
 
     def _prs_on_flow_published(self):
         """Published (or published again): write the flows' step keys and program index."""
@@ -17,14 +19,6 @@ class EventFlow(models.Model):
         """Unpublished or archived: delete the flows' keys, rewrite the program index."""
         result = super()._prs_on_flow_unpublished()
         self.event_id._prs_cache_sync_later()
-        return result
-
-    def write(self, vals):
-        result = super().write(vals)
-        if PRS_CACHE_FIELDS & set(vals):
-            published = self.filtered(lambda flow: flow.state == "published")
-            if published:
-                published.event_id._prs_cache_sync_later()
         return result
 
     def action_prs_cache_publish(self):

@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class FormForm(models.Model):
-    _inherit = "form.form"
+    _name = "form.form"
+    _inherit = ["form.form", "prs.cache.mixin"]
 
     def _prs_cache_programs(self):
         """Programs with a published flow that has a step using one of these forms."""
@@ -16,13 +17,8 @@ class FormForm(models.Model):
         )
         return steps.flow_id.event_id
 
-    def write(self, vals):
-        result = super().write(vals)
-        if "current_version_id" in vals:
-            # A new version was published (or an older one restored): every published
-            # step using these forms gets the new tree.
-            self._prs_cache_programs()._prs_cache_sync_later()
-        return result
+    def _prs_cache_scope(self):
+        return {"program_ids": self._prs_cache_programs().ids}
 
     def action_prs_cache_publish(self):
         """Server action "Publish to Redis": rewrite the programs using these forms."""

@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -121,22 +122,35 @@ class PrsCacheKey(models.Model):
         if not rows:
             return
         self.env.flush_all()
-        placeholder = "(%s" + ", %s" * len(columns) + ")"
-        values = ", ".join([placeholder] * len(rows))
-        assignments = ", ".join(f"{column} = v.{column}" for column in columns)
-        casts = {"version": "float8", "pushed_version": "float8", "pushed_at": "timestamp"}
-        typed = ", ".join(
-            f"{column}::{casts.get(column, 'varchar')} AS {column}" for column in columns
-        )
-        params = [None if value is False else value for row in rows for value in row]
         # Column names come from the callers below, never from user input.
-        query = f"""
-            UPDATE prs_cache_key k SET {assignments}
-              FROM (SELECT id::int AS id, {typed}
-                      FROM (VALUES {values}) AS raw(id, {", ".join(columns)})) v
+        casts = {"version": "float8", "pushed_version": "float8", "pushed_at": "timestamp"}
+        query = SQL(
+            """
+            UPDATE prs_cache_key k SET %(assignments)s
+              FROM (SELECT id::int AS id, %(typed)s
+                      FROM (VALUES %(values)s) AS raw(id, %(names)s)) v
              WHERE k.id = v.id
-        """
-        self.env.cr.execute(query, params)  # pylint: disable=sql-injection
+            """,
+            assignments=SQL(", ").join(
+                SQL("%s = v.%s", SQL.identifier(column), SQL.identifier(column))
+                for column in columns
+            ),
+            typed=SQL(", ").join(
+                SQL(
+                    "%s::%s AS %s",
+                    SQL.identifier(column),
+                    SQL(casts.get(column, "varchar")),
+                    SQL.identifier(column),
+                )
+                for column in columns
+            ),
+            values=SQL(", ").join(
+                SQL("(%s)", SQL(", ").join(None if value is False else value for value in row))
+                for row in rows
+            ),
+            names=SQL(", ").join(SQL.identifier(column) for column in columns),
+        )
+        self.env.cr.execute(query)
         self.invalidate_model(list(columns))
 
     @api.model
@@ -256,20 +270,24 @@ class PrsCacheKey(models.Model):
         return rows
 
     @api.model
-    def _prs_sync_programs(self, program_ids, targets=None, force=False, gone=False):
+    def _prs_sync_programs(self, program_ids, targets=None, force=False):
         """Bring the step and program index keys of these programs (event ids) in line
         with the database on every active target (or ``targets``): published flows are
-        written, everything else these programs had in Redis is deleted (everything
-        when ``gone``: the programs are being deleted)."""
+        written, everything else these programs had in Redis (everything, for deleted
+        programs) is deleted."""
         program_ids = sorted(set(program_ids))
         targets = self._prs_targets(targets)
         if not program_ids or not targets:
             return self.env["prs.cache.outbox"]
         # sudo: the payload is the published configuration, the same whoever publishes;
         # the caller is a hook or an action its user was allowed to run.
-        events = self.env["event.event"].sudo().with_context(active_test=False, lang=PAYLOAD_LANG)
-        if not gone:
-            events = events.browse(program_ids).exists()
+        events = (
+            self.env["event.event"]
+            .sudo()
+            .with_context(active_test=False, lang=PAYLOAD_LANG)
+            .browse(program_ids)
+            .exists()
+        )
         # sudo: key bookkeeping is infrastructure, read here only to address the writes.
         known_keys = self.sudo().search(
             [
@@ -287,17 +305,10 @@ class PrsCacheKey(models.Model):
         )
 
     @api.model
-    def _prs_sync_programs_gone(self, program_ids):
-        """Delete every key of programs that are being deleted."""
-        return self._prs_sync_programs(program_ids, gone=True)
-
-    @api.model
     def _prs_sync_masters(self, masters=None, targets=None, force=False, extra_codes=()):
         """Write master lists (all masters when ``masters`` is None) as Redis lists;
         delete the lists of masters that are gone or inactive, and of ``extra_codes``
         (former codes) unless a master still uses them."""
-        if "prs.master" not in self.env:
-            return self.env["prs.cache.outbox"]
         targets = self._prs_targets(targets)
         if not targets:
             return self.env["prs.cache.outbox"]

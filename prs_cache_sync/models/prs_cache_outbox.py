@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.modules.registry import Registry
+from odoo.tools import SQL
 
 from ..tools import redis_io
 
@@ -170,17 +171,21 @@ class PrsCacheOutbox(models.Model):
         """Lock due rows (these ones, or any when empty) for this transaction; rows
         another worker holds are skipped."""
         self.env.flush_all()
-        query = "SELECT id FROM prs_cache_outbox WHERE state IN ('pending', 'failed')"
-        params = []
+        conditions = [SQL("state IN ('pending', 'failed')")]
         if not force:
-            query += " AND (next_attempt IS NULL OR next_attempt <= %s)"
-            params.append(now)
+            conditions.append(SQL("(next_attempt IS NULL OR next_attempt <= %s)", now))
         if self.ids:
-            query += " AND id IN %s"
-            params.append(tuple(self.ids))
-        query += " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
-        params.append(limit)
-        self.env.cr.execute(query, params)
+            conditions.append(SQL("id IN %s", tuple(self.ids)))
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM prs_cache_outbox WHERE %s
+                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+                """,
+                SQL(" AND ").join(conditions),
+                limit,
+            )
+        )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _prs_deliver(self, limit=BATCH_SIZE, immediate=False, force=False):

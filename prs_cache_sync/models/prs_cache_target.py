@@ -1,9 +1,12 @@
 import logging
 import time
+from datetime import timedelta
+
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from ..tools import redis_io
 from ..tools import settings as prs_settings
@@ -16,6 +19,10 @@ _logger = logging.getLogger(__name__)
 # Redis that is known to be down).
 _DOWN_UNTIL = {}
 DOWN_GRACE = 30.0
+# A success is recorded on the target at most this often (seconds) while nothing changes.
+SUCCESS_TOUCH_INTERVAL = 60
+HEALTH_MAX_AGE_PARAM = "prs_cache_sync.health_max_pending_age"
+HEALTH_DEFAULT_MAX_AGE = 600  # seconds
 
 
 class PrsCacheTarget(models.Model):
@@ -212,17 +219,78 @@ class PrsCacheTarget(models.Model):
             _DOWN_UNTIL[(self.env.cr.dbname, target.id)] = time.monotonic() + DOWN_GRACE
         message = self._prs_redact(str(error))[:500]
         _logger.warning("Redis cache target(s) %s unavailable: %s", self.ids, message)
-        self._prs_record_failure(message)  # multi-worker safe (prs_cache_target_multiworker)
+        self._prs_record_failure(message)
         return message
 
     def _prs_mark_up(self):
         for target in self:
             _DOWN_UNTIL.pop((self.env.cr.dbname, target.id), None)
-        self._prs_record_success()  # multi-worker safe (prs_cache_target_multiworker)
+        self._prs_record_success()
 
     @api.model
     def _prs_get_active_targets(self):
         return self.search([])
+
+    # Status, safe with several delivery workers ----------------------------------------
+    #
+    # Every delivery transaction of a target used to update the target's row
+    # (``last_success_date``): with two workers (prefork workers, cron threads, the
+    # after-commit delivery) the second one waited for the first's row lock and then
+    # failed with a serialization error *after* its writes had reached Redis, so they
+    # were sent again. The status is written in a savepoint that skips a row another
+    # transaction holds and gives up on a concurrent update: the delivering transaction
+    # never waits for, nor fails on, a shared row.
+
+    def _prs_update_status(self, values, only_if=None):
+        """Write ``values`` (``{column: value}`` of status columns) on these targets'
+        rows unless another transaction is writing them; ``only_if``: extra ``SQL``
+        condition that the rows must meet. Returns the ids written."""
+        if not self:
+            return []
+        self.flush_recordset(list(values))
+        query = SQL(
+            """
+            UPDATE prs_cache_target SET %s
+             WHERE id IN (SELECT id FROM prs_cache_target
+                           WHERE id IN %s AND (%s)
+                             FOR NO KEY UPDATE SKIP LOCKED)
+            RETURNING id
+            """,
+            SQL(", ").join(
+                SQL("%s = %s", SQL.identifier(column), value) for column, value in values.items()
+            ),
+            tuple(self.ids),
+            only_if or SQL("TRUE"),
+        )
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(query, log_exceptions=False)
+                written = [row[0] for row in cr.fetchall()]
+        except TransactionRollbackError:
+            # another worker updated these rows since this transaction began: theirs is
+            # as recent as ours; the delivery itself must not fail for it
+            written = []
+        self.invalidate_recordset(list(values))
+        return written
+
+    def _prs_record_success(self):
+        """Clear the last error and refresh ``last_success_date`` (at most once per
+        ``SUCCESS_TOUCH_INTERVAL`` while nothing changes)."""
+        now = fields.Datetime.now()
+        return self._prs_update_status(
+            {"last_error": None, "last_success_date": now},
+            SQL(
+                "last_error IS NOT NULL OR last_success_date IS NULL OR last_success_date < %s",
+                now - timedelta(seconds=SUCCESS_TOUCH_INTERVAL),
+            ),
+        )
+
+    def _prs_record_failure(self, message):
+        """Store the (redacted) last error and when it happened."""
+        return self._prs_update_status(
+            {"last_error": message, "last_error_date": fields.Datetime.now()}
+        )
 
     # Actions ----------------------------------------------------------------------------
 
@@ -289,3 +357,104 @@ class PrsCacheTarget(models.Model):
             "tag": "display_notification",
             "params": {"type": notif_type, "message": message, "sticky": False},
         }
+
+    # Health (GET /prs/health, for monitoring) ------------------------------------------
+
+    @api.model
+    def _prs_health_max_age(self):
+        # sudo: reads one numeric threshold, never shown beyond the health report.
+        value = self.env["ir.config_parameter"].sudo().get_param(HEALTH_MAX_AGE_PARAM)
+        try:
+            seconds = int(value)
+        except (TypeError, ValueError):
+            return HEALTH_DEFAULT_MAX_AGE
+        return seconds if seconds > 0 else HEALTH_DEFAULT_MAX_AGE
+
+    def _prs_health_ping(self):
+        """``{"id", "name", "ok", "latency_ms", "error"}`` of one target: a PING through
+        its client. Only the target's name and id are given, never its URL or password,
+        and an error is named by its class, never by its (address-bearing) message."""
+        self.ensure_one()
+        started = time.perf_counter()
+        try:
+            self._prs_get_client().ping()
+        except (*redis_io.redis_errors(), ValueError) as error:
+            return {
+                "id": self.id,
+                "name": self.name,
+                "ok": False,
+                "latency_ms": None,
+                "error": type(error).__name__,
+            }
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return {
+            "id": self.id,
+            "name": self.name,
+            "ok": True,
+            "latency_ms": latency_ms,
+            "error": None,
+        }
+
+    @api.model
+    def _prs_health_outbox(self):
+        """Backlog of the active targets' outbox: count and age of the oldest write."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT count(*),
+                   count(*) FILTER (WHERE o.state = 'failed'),
+                   extract(epoch FROM (now() at time zone 'utc') - min(o.create_date))
+              FROM prs_cache_outbox o
+              JOIN prs_cache_target t ON t.id = o.target_id
+             WHERE o.state IN ('pending', 'failed') AND t.active
+                """
+            )
+        )
+        backlog, failing, oldest_age = self.env.cr.fetchone()
+        return {
+            "backlog": backlog,
+            "failing": failing,
+            "oldest_pending_age_s": round(float(oldest_age), 1) if oldest_age is not None else None,
+            "max_age_s": self._prs_health_max_age(),
+        }
+
+    @api.model
+    def _prs_health_cron(self):
+        cron = self.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver", raise_if_not_found=False)
+        if not cron:
+            return {"active": False, "last_run": None}
+        # sudo: only the cron's active flag and last run time are reported.
+        cron = cron.sudo()
+        return {
+            "active": cron.active,
+            "last_run": fields.Datetime.to_string(cron.lastcall) if cron.lastcall else None,
+        }
+
+    @api.model
+    def _prs_health(self):
+        """Health report: ``(healthy, report)``. Unhealthy when the database does not
+        answer, an active target is unreachable, or the oldest pending write is older
+        than ``prs_cache_sync.health_max_pending_age`` seconds (default 600)."""
+        self.env.cr.execute(SQL("SELECT 1"))
+        database_ok = self.env.cr.fetchone() == (1,)
+        targets = [target._prs_health_ping() for target in self._prs_get_active_targets()]
+        outbox = self._prs_health_outbox()
+        problems = [
+            f"target {target['name']} unreachable" for target in targets if not target["ok"]
+        ]
+        if not database_ok:
+            problems.insert(0, "database")
+        age = outbox["oldest_pending_age_s"]
+        if age is not None and age > outbox["max_age_s"]:
+            problems.append("outbox backlog too old")
+        report = {
+            "status": "fail" if problems else "ok",
+            "problems": problems,
+            "database": {"ok": database_ok},
+            "targets": targets,
+            "outbox": outbox,
+            "cron": self._prs_health_cron(),
+            "checked_at": fields.Datetime.to_string(fields.Datetime.now()),
+        }
+        return not problems, report

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.prs_cache_sync.models import prs_cache_target
-from odoo.addons.prs_cache_sync.tools import redis_io
+from odoo.addons.prs_cache_sync.tools import redis_io, schemas
 
 from .redis_server import RedisServer, free_port, stop_process, wait_until_ready
 
@@ -191,12 +191,4 @@ class PrsCacheCase(TransactionCase):
         self.commit_hooks()
 
     def assertValid(self, payload, schema_name):
-        import jsonschema
-
-        schema = load_schema(schema_name)
-        jsonschema.validators.validator_for(schema).check_schema(schema)
-        jsonschema.validate(
-            payload,
-            schema,
-            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        )
+        schemas.validate(payload, schema_name)

@@ -1,3 +1,4 @@
+import json
 import logging
 
 from odoo.tests import tagged
@@ -200,13 +201,37 @@ class TestPublish(PrsCacheCase):
         self.commit_hooks()
         key = f"{self.target._prs_get_prefix()}:master:{master.code}"
         self.assertEqual(self.redis_client.type(key), "list")
-        items = [__import__("json").loads(item) for item in self.redis_client.lrange(key, 0, -1)]
+        items = [json.loads(item) for item in self.redis_client.lrange(key, 0, -1)]
         self.assertEqual([item["value"] for item in items], ["any", "veg"])
         for item in items:
             self.assertValid(item, "prs.master.1.json")
         master.active = False
         self.commit_hooks()
         self.assertFalse(self.redis_client.exists(key))
+
+    def test_master_items_payload(self):
+        """The list holds the active items only, each value, label and parent if any."""
+        master = self.env["prs.master"].create(
+            {
+                "name": "Regions",
+                "code": "region_cache",
+                "item_ids": [
+                    (0, 0, {"sequence": 1, "value": "n", "label": "North"}),
+                    (0, 0, {"sequence": 2, "value": "n1", "label": "Fjord", "parent_value": "n"}),
+                    (0, 0, {"sequence": 3, "value": "old", "label": "Old", "active": False}),
+                ],
+            }
+        )
+        self.commit_hooks()
+        key = f"{self.target._prs_get_prefix()}:master:{master.code}"
+        items = [json.loads(item) for item in self.redis_client.lrange(key, 0, -1)]
+        self.assertEqual(
+            items,
+            [
+                {"value": "n", "label": "North"},
+                {"value": "n1", "label": "Fjord", "parent": "n"},
+            ],
+        )
 
     def test_master_item_loop_queues_one_write(self):
         """Writing many items of a master one by one queues one write of its list."""

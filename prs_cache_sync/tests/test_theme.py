@@ -1,6 +1,8 @@
 import base64
 
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.prs_cache_sync.tools import payloads
 
 from .common import PrsCacheCase
 
@@ -72,3 +74,69 @@ class TestThemePayload(PrsCacheCase):
         payload["theme"]["colors"]["primary"] = "red"
         with self.assertRaises(jsonschema.ValidationError):
             self.assertValid(payload, "prs.program.1.json")
+
+
+@tagged("post_install", "-at_install", "prs", "prs_cache", "prs_theme")
+class TestThemeBuilder(TransactionCase):
+    """The ``theme`` member built from a program's theme fields."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        values = {"date_begin": "2030-04-01 08:00:00", "date_end": "2030-04-05 18:00:00"}
+        cls.program = cls.env["event.event"].create(
+            dict(values, name="Theme", prs_code="THEME_BUILD")
+        )
+        cls.other_program = cls.env["event.event"].create(
+            dict(values, name="Other", prs_code="THEME_OTHER")
+        )
+
+    def test_colour_normalised(self):
+        """A valid colour is given lower-case in the payload; an empty one is None."""
+        self.program.write({"prs_theme_primary_color": "#A1B2C3", "prs_theme_accent_color": False})
+        theme = self.program._prs_theme_payload()
+        self.assertEqual(theme["colors"], {"primary": "#a1b2c3", "accent": None})
+
+    def test_payload_defaults(self):
+        """A program without settings gets the default layout options and no logo."""
+        theme = self.program._prs_theme_payload()
+        self.assertEqual(
+            {key: theme[key] for key in ("logo", "layout", "show_progress", "density")},
+            {"logo": None, "layout": "stepper", "show_progress": True, "density": "comfortable"},
+        )
+        self.assertIn("en_US", theme["texts"])
+
+    def test_logo_url_changes_with_image(self):
+        """The logo URL names the program and changes when the image changes."""
+        self.program.prs_theme_logo = PNG
+        first = self.program._prs_theme_payload()["logo"]
+        self.assertTrue(first.startswith(f"/prs/theme/{self.program.id}/logo?unique="))
+        self.program.prs_theme_logo = base64.b64encode(base64.b64decode(PNG) + b"\0")
+        self.assertNotEqual(self.program._prs_theme_payload()["logo"], first)
+
+    def test_batch_payloads(self):
+        """_prs_theme_payloads answers for several programs at once."""
+        programs = self.program | self.other_program
+        self.assertEqual(set(programs._prs_theme_payloads()), set(programs.ids))
+
+    def test_build_theme_pure(self):
+        """The builder maps plain values: colours lower-cased, empty texts None."""
+        values = {
+            "prs_theme_primary_color": "#ABCDEF",
+            "prs_theme_accent_color": "",
+            "prs_theme_layout": "single_page",
+            "prs_theme_show_progress": False,
+            "prs_theme_density": "compact",
+        }
+        texts = {"en_US": {"prs_theme_welcome_text": "Hi", "prs_theme_completion_text": False}}
+        self.assertEqual(
+            payloads.build_theme(values, "/logo", texts),
+            {
+                "logo": "/logo",
+                "colors": {"primary": "#abcdef", "accent": None},
+                "layout": "single_page",
+                "show_progress": False,
+                "density": "compact",
+                "texts": {"en_US": {"welcome": "Hi", "completion": None}},
+            },
+        )

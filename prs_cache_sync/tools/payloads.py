@@ -59,26 +59,6 @@ def versions_key(prefix):
     return f"{prefix}:{VERSIONS_KEY}"
 
 
-def parse_key(prefix, key):
-    """Return ``(kind, ids)`` of a key under ``prefix``: ``("step", (program, flow,
-    step))``, ``("program", (program,))``, ``("master", (code,))``, ``("meta", ())`` or
-    ``(None, ())`` for a key this contract does not define."""
-    if not key.startswith(prefix + ":"):
-        return None, ()
-    rest = key[len(prefix) + 1 :]
-    if rest == VERSIONS_KEY:
-        return "meta", ()
-    if rest.startswith("master:") and len(rest) > len("master:"):
-        return "master", (rest[len("master:") :],)
-    parts = rest.split(":")
-    if all(part.isdigit() for part in parts):
-        if len(parts) == 1:
-            return "program", (int(parts[0]),)
-        if len(parts) == 3:
-            return "step", tuple(int(part) for part in parts)
-    return None, ()
-
-
 # Payloads -----------------------------------------------------------------------------
 
 
@@ -120,7 +100,7 @@ def build_step_payload(program, flow, step, form_tree, published_at):
 def build_program_payload(program, flows, published_at, theme=None):
     """Program index payload (``prs.program/1``). ``flows``: list of ``(flow info,
     [(step info, step key), ...])`` in journey order; ``theme``: the program's renderer
-    theme (optional ``theme`` member, see ``event.event._prs_theme_payloads``)."""
+    theme (optional ``theme`` member, from ``build_theme``)."""
     payload = {
         "schema": PROGRAM_SCHEMA,
         "program": program,
@@ -151,17 +131,54 @@ def build_program_payload(program, flows, published_at, theme=None):
     return payload
 
 
+THEME_TEXT_FIELDS = {"welcome": "prs_theme_welcome_text", "completion": "prs_theme_completion_text"}
+THEME_FIELDS = (
+    "prs_theme_logo",
+    "prs_theme_primary_color",
+    "prs_theme_accent_color",
+    "prs_theme_layout",
+    "prs_theme_show_progress",
+    "prs_theme_density",
+    *THEME_TEXT_FIELDS.values(),
+)
+
+
+def theme_logo_url(program_id, attachment_checksum):
+    """Public URL of a program's logo (route of ``prs_event_flow``); it changes with the
+    image, so caches refresh."""
+    return f"/prs/theme/{program_id}/logo?unique={(attachment_checksum or '')[:12]}"
+
+
+def build_theme(program, logo_url, texts):
+    """The ``theme`` member of a program index payload. ``program``: mapping (or
+    record) of the ``prs_theme_*`` values; ``logo_url``: from ``theme_logo_url`` or
+    None; ``texts``: ``{lang: mapping of the theme text fields}`` in every installed
+    language."""
+    return {
+        "logo": logo_url,
+        "colors": {
+            "primary": (program["prs_theme_primary_color"] or "").lower() or None,
+            "accent": (program["prs_theme_accent_color"] or "").lower() or None,
+        },
+        "layout": program["prs_theme_layout"],
+        "show_progress": program["prs_theme_show_progress"],
+        "density": program["prs_theme_density"],
+        "texts": {
+            lang: {key: row[field_name] or None for key, field_name in THEME_TEXT_FIELDS.items()}
+            for lang, row in texts.items()
+        },
+    }
+
+
 def build_master_items(items):
-    """Items of a master list (``prs.master/1``), each ``{"value", "label", ...}`` in
-    display order. ``items``: iterable of dicts with at least value and label."""
+    """Items of a master list (``prs.master/1``), each ``{"value", "label"[, "parent"]}``.
+    ``items``: the master's active items in display order, as mappings (or records)
+    with ``value``, ``label`` and ``parent_value``."""
     result = []
     for item in items:
-        entry = {"value": item["value"], "label": item.get("label") or ""}
-        entry.update(
-            (key, value)
-            for key, value in item.items()
-            if key not in entry and value not in (None, False)
-        )
+        entry = {"value": item["value"], "label": item["label"] or ""}
+        if item["parent_value"]:
+            entry["parent"] = item["parent_value"]
         result.append(entry)
     return result
 
@@ -169,3 +186,29 @@ def build_master_items(items):
 def encode_list(items):
     """Payload text of a ``list`` write: a JSON array of the items' canonical JSON."""
     return json.dumps([canonical_json(item) for item in items], ensure_ascii=False)
+
+
+# Invalidation -------------------------------------------------------------------------
+
+# Fields whose values the builders above publish, per model: creating a record, writing
+# one of these fields or deleting a record re-publishes the payloads the record feeds
+# (``prs.cache.mixin``). Flow state changes go through the flows' publish hooks.
+PAYLOAD_FIELDS = {
+    "event.event": {"name", "prs_code", "active", *THEME_FIELDS},
+    "event.flow": {"name", "code", "kind", "sequence"},
+    # the others are frozen by prs_event_flow while the step's flow is published
+    "event.flow.step": {
+        "name",
+        "code",
+        "sequence",
+        "step_type",
+        "condition",
+        "required",
+        "form_id",
+        "flow_id",
+    },
+    # a new version published (or an older one restored)
+    "form.form": {"current_version_id"},
+    "prs.master": {"code", "active", "item_ids"},
+    "prs.master.item": {"master_id", "sequence", "value", "label", "parent_value", "active"},
+}

@@ -94,7 +94,7 @@ class PrsCacheVerify(models.TransientModel):
             events = flows.event_id
         events = events.with_context(lang=PAYLOAD_LANG)
         entries = events._prs_cache_entries(prefix, published_at)
-        if not self.program_ids and "prs.master" in self.env:
+        if not self.program_ids:
             masters = self.env["prs.master"].sudo().with_context(lang=PAYLOAD_LANG).search([])
             entries += masters._prs_cache_entries(prefix)
         return {entry["key"]: entry for entry in entries}

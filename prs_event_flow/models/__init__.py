@@ -4,4 +4,3 @@ from . import event_type_flow_step
 from . import event_event
 from . import event_flow
 from . import event_flow_step
-from . import event_event_theme

@@ -1,7 +1,12 @@
+import re
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.prs_base.tools.codes import unique_code
+
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+THEME_COLOR_FIELDS = ("prs_theme_primary_color", "prs_theme_accent_color")
 
 
 class EventEvent(models.Model):
@@ -69,6 +74,41 @@ class EventEvent(models.Model):
     prs_is_open = fields.Boolean(string="Open for Registration", compute="_compute_prs_is_open")
     prs_open_reason = fields.Char(string="Registration Status", compute="_compute_prs_is_open")
 
+    # Renderer theme: published in the program index by prs_cache_sync; the logo is
+    # served by the public route of controllers/theme.py.
+    prs_theme_logo = fields.Image(
+        string="Renderer Logo",
+        max_width=512,
+        max_height=512,
+        help="Shown by the registration renderer; served publicly once the program has a "
+        "published flow.",
+    )
+    prs_theme_primary_color = fields.Char(
+        string="Primary Colour", help="#rrggbb; empty: the renderer's default."
+    )
+    prs_theme_accent_color = fields.Char(
+        string="Accent Colour", help="#rrggbb; empty: the renderer's default."
+    )
+    prs_theme_layout = fields.Selection(
+        [("stepper", "Stepper (one step per screen)"), ("single_page", "Single page")],
+        string="Layout",
+        default="stepper",
+        required=True,
+    )
+    prs_theme_show_progress = fields.Boolean(string="Show Progress", default=True)
+    prs_theme_density = fields.Selection(
+        [("comfortable", "Comfortable"), ("compact", "Compact")],
+        string="Density",
+        default="comfortable",
+        required=True,
+    )
+    prs_theme_welcome_text = fields.Text(
+        string="Welcome Text", translate=True, help="Shown before the first step."
+    )
+    prs_theme_completion_text = fields.Text(
+        string="Completion Text", translate=True, help="Shown after the last step."
+    )
+
     _sql_constraints = [
         ("prs_code_uniq", "unique(prs_code)", "The program code must be unique."),
         (
@@ -117,6 +157,20 @@ class EventEvent(models.Model):
                 raise ValidationError(
                     _("Registration for %s must close after it opens.", event.name)
                 )
+
+    @api.constrains(*THEME_COLOR_FIELDS)
+    def _check_prs_theme_colors(self):
+        for program in self:
+            for field_name in THEME_COLOR_FIELDS:
+                value = program[field_name]
+                if value and not COLOR_RE.match(value):
+                    raise ValidationError(
+                        _(
+                            "%(field)s must be a colour like #1a2b3c, not %(value)s.",
+                            field=self._fields[field_name].string,
+                            value=value,
+                        )
+                    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -15,7 +15,7 @@ PNG = base64.b64encode(
 
 @tagged("post_install", "-at_install", "prs", "prs_theme")
 class TestProgramTheme(PrsEventFlowCase):
-    """Renderer theme fields of a program and their payload."""
+    """Renderer theme fields of a program (their payload: prs_cache_sync/tests/test_theme.py)."""
 
     def test_colour_validation(self):
         """Colours must be #rrggbb; anything else is refused."""
@@ -25,34 +25,6 @@ class TestProgramTheme(PrsEventFlowCase):
         for bad in ("#fff", "rgb(0,0,0)"):
             with self.subTest(value=bad), self.assertRaises(ValidationError):
                 self.program.prs_theme_accent_color = bad
-
-    def test_colour_accepted_and_normalised(self):
-        """A valid colour is stored and given lower-case in the payload."""
-        self.program.write({"prs_theme_primary_color": "#A1B2C3", "prs_theme_accent_color": False})
-        theme = self.program._prs_theme_payload()
-        self.assertEqual(theme["colors"], {"primary": "#a1b2c3", "accent": None})
-
-    def test_payload_defaults(self):
-        """A program without settings gets the default layout options and no logo."""
-        theme = self.program._prs_theme_payload()
-        self.assertEqual(
-            {key: theme[key] for key in ("logo", "layout", "show_progress", "density")},
-            {"logo": None, "layout": "stepper", "show_progress": True, "density": "comfortable"},
-        )
-        self.assertIn("en_US", theme["texts"])
-
-    def test_logo_url_changes_with_image(self):
-        """The logo URL names the program and changes when the image changes."""
-        self.program.prs_theme_logo = PNG
-        first = self.program._prs_theme_payload()["logo"]
-        self.assertTrue(first.startswith(f"/prs/theme/{self.program.id}/logo?unique="))
-        self.program.prs_theme_logo = base64.b64encode(base64.b64decode(PNG) + b"\0")
-        self.assertNotEqual(self.program._prs_theme_payload()["logo"], first)
-
-    def test_batch_payloads(self):
-        """_prs_theme_payloads answers for several programs at once."""
-        programs = self.program | self.other_program
-        self.assertEqual(set(programs._prs_theme_payloads()), set(programs.ids))
 
 
 @tagged("post_install", "-at_install", "prs", "prs_theme")

@@ -421,7 +421,6 @@ class FormForm(models.Model):
                 {"current_version_id": version.id, "state": "published"}
             )
             form.message_post(body=_("Version %s published.", version.version))
-            form._prs_on_version_published(version)
         return True
 
     def _prs_translated_trees(self, number, skip_lang):
@@ -436,10 +435,6 @@ class FormForm(models.Model):
             tree["checksum"] = serializer.checksum(tree)
             trees[lang] = tree
         return trees or False
-
-    def _prs_on_version_published(self, version):
-        """Hook called after ``version`` of this form is published (for other modules)."""
-        self.ensure_one()
 
     def action_new_version(self):
         """Reopen a published form as a draft; its current version stays live until the

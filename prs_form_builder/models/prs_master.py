@@ -56,17 +56,6 @@ class PrsMaster(models.Model):
                     _("Master code %r: use lower-case letters, digits and _.", master.code)
                 )
 
-    def _prs_items_payload(self):
-        """Active items in display order as the Redis list items {"value", "label", ...}."""
-        self.ensure_one()
-        payload = []
-        for item in self.item_ids.filtered("active"):
-            row = {"value": item.value, "label": item.label}
-            if item.parent_value:
-                row["parent"] = item.parent_value
-            payload.append(row)
-        return payload
-
     @api.model
     def _prs_odoo_rows(self, source):
         """[(value, label, parent value)] of an Odoo data source, in display order."""

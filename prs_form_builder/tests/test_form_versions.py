@@ -1,9 +1,6 @@
-from unittest.mock import patch
-
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.prs_form_builder.models.form_form import FormForm
 from odoo.addons.prs_form_builder.tools import serializer
 
 from .common import PrsFormCommon
@@ -52,12 +49,6 @@ class TestFormVersions(PrsFormCommon):
         self.assertEqual(french["version"], 1)
         self.assertEqual(french["checksum"], serializer.checksum(french))
         self.assertEqual(age_label(version._prs_get_tree("de_DE")), "Age")
-
-    def test_publish_calls_hook(self):
-        """Other modules are told about each published version."""
-        with patch.object(FormForm, "_prs_on_version_published", autospec=True) as hook:
-            self.form.action_publish()
-        hook.assert_called_once_with(self.form, self.form.current_version_id)
 
     def test_publish_twice_refused(self):
         """A published form must get a new version before it is published again."""
