@@ -39,15 +39,8 @@ FIELD_TYPES = [
 
 TRANSFORMS = [("trim", "Trim spaces"), ("upper", "Upper case"), ("lower", "Lower case")]
 
-MAPS_TO = [
-    ("name", "Name"),
-    ("first_name", "First name"),
-    ("last_name", "Last name"),
-    ("email", "Email"),
-    ("phone", "Phone"),
-    ("date_of_birth", "Date of birth"),
-    ("country", "Country"),
-]
+# the values (one per registration column) are contributed by prs_registration
+MAPS_TO = []
 
 # the master a country/state field takes its choices from when none is chosen
 DEFAULT_MASTERS = {
