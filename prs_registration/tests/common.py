@@ -2,13 +2,13 @@ import base64
 import json
 import os
 import uuid
-from datetime import timedelta
 from unittest.mock import patch
 
 from cryptography.fernet import Fernet
 
-from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.prs_event_flow.tests.common import FlowBuilder
 
 TEST_KEY = Fernet.generate_key().decode()
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
@@ -28,108 +28,38 @@ def check_contract(schema_name, value):
     jsonschema.validate(value, schema)
 
 
-def tree_field(code, field_type="text", **values):
-    """One field node of a form tree, with every contract key (TEAM.md)."""
-    node = {
-        "code": code,
-        "type": field_type,
-        "label": values.pop("label", code.replace("_", " ").title()),
-        "help": None,
-        "placeholder": None,
-        "required": False,
-        "required_if": None,
-        "condition": None,
-        "default": None,
-        "validation": {},
-        "choices": [],
-        "master": None,
-        "transform": None,
-        "maps_to": None,
-        "sensitive": False,
-        "consent_text": None,
-        "content": None,
-    }
-    node.update(values)
-    return node
-
-
-def tree(form, pages, version=1):
-    """A form tree: ``pages`` is ``[(code, title, condition, [(code, title, [fields])])]``."""
-    return {
-        "id": form.id,
-        "code": form.code,
-        "title": form.name,
-        "version": version,
-        "checksum": f"test-{form.code}-{version}",
-        "rules": [],
-        "pages": [
-            {
-                "code": page_code,
-                "title": page_title,
-                "help": None,
-                "condition": condition,
-                "sections": [
-                    {
-                        "code": section_code,
-                        "title": section_title,
-                        "help": None,
-                        "condition": None,
-                        "rules": [],
-                        "fields": section_fields,
-                    }
-                    for section_code, section_title, section_fields in sections
-                ],
-            }
-            for page_code, page_title, condition, sections in pages
-        ],
-    }
-
+make_field = FlowBuilder.field  # create values of one form.field
 
 PERSONAL_FIELDS = [
-    tree_field("first_name", required=True, maps_to="first_name", label="First name"),
-    tree_field("last_name", required=True, maps_to="last_name", label="Last name"),
-    tree_field("email", "email", required=True, maps_to="email", label="Email"),
-    tree_field("age", "integer", required=True, validation={"min_value": 0, "max_value": 120}),
-    tree_field(
-        "country",
-        "select",
-        required=True,
-        label="Country",
-        choices=[{"value": "IN", "label": "India"}, {"value": "FR", "label": "France"}],
-    ),
-    tree_field("passport_no", label="Passport number", condition='country == "IN"'),
-    tree_field("national_id", label="National ID", sensitive=True),
-    tree_field("source", "hidden", label="Source"),
-    tree_field(
+    make_field("first_name", required=True, maps_to="first_name", label="First name"),
+    make_field("last_name", required=True, maps_to="last_name", label="Last name"),
+    make_field("email", "email", required=True, maps_to="email", label="Email"),
+    make_field("age", "integer", required=True, min_value="0", max_value="120"),
+    make_field("country", "select", required=True, choices=[("IN", "India"), ("FR", "France")]),
+    make_field("passport_no", label="Passport number", condition='country == "IN"'),
+    make_field("national_id", label="National ID", sensitive=True),
+    make_field("source", "hidden"),
+    make_field(
         "document",
         "file",
-        label="Document",
-        validation={"file_types": [".pdf", "application/pdf"], "max_file_size": 4096},
+        file_types=".pdf, application/pdf",
+        max_file_size_mb=4096 / (1024 * 1024),  # 4 KiB
     ),
-    tree_field(
-        "id_scan",
-        "file",
-        label="ID scan",
-        sensitive=True,
-        validation={"file_types": [".pdf", "application/pdf"]},
+    make_field(
+        "id_scan", "file", label="ID scan", sensitive=True, file_types=".pdf, application/pdf"
     ),
 ]
 EXTRA_FIELDS = [
-    tree_field(
-        "interests",
-        "checkboxes",
-        label="Interests",
-        choices=[{"value": "yoga", "label": "Yoga"}, {"value": "hike", "label": "Hiking"}],
-    ),
+    make_field("interests", "checkboxes", choices=[("yoga", "Yoga"), ("hike", "Hiking")]),
 ]
 
 
-class PrsFixtureMixin:
+class PrsFixtureMixin(FlowBuilder):
     """Builders of forms, versions, programs and flows shared by the test classes.
 
     Flow ``standard``: ``personal`` (form, always) -> ``health`` (form, shown when
-    ``personal.age >= 60``) -> ``terms`` (form). Forms are published by creating their
-    ``form.form.version`` directly with a tree.
+    ``personal.age >= 60``) -> ``terms`` (form). Forms are published through the form
+    builder (``action_publish``, the real serializer).
     """
 
     @classmethod
@@ -146,7 +76,7 @@ class PrsFixtureMixin:
         cls.form_health = cls._create_form(f"{prefix}_health", "Health")
         cls.version_health = cls._publish(
             cls.form_health,
-            [("health", "Health", None, [("main", "Main", [tree_field("allergies", "textarea")])])],
+            [("health", "Health", None, [("main", "Main", [make_field("allergies", "textarea")])])],
         )
         cls.form_terms = cls._create_form(f"{prefix}_terms", "Terms")
         cls.version_terms = cls._publish(
@@ -156,7 +86,7 @@ class PrsFixtureMixin:
                     "terms",
                     "Terms",
                     None,
-                    [("main", "Main", [tree_field("accept", "consent", required=True)])],
+                    [("main", "Main", [make_field("accept", "consent", required=True)])],
                 )
             ],
         )
@@ -170,73 +100,43 @@ class PrsFixtureMixin:
         return cls.env["form.form"].create({"name": name, "code": code})
 
     @classmethod
-    def _publish(cls, form, pages):
-        """Create the next version of ``form`` with a tree of ``pages``; make it current."""
-        number = (max(form.version_ids.mapped("version")) if form.version_ids else 0) + 1
-        version = cls.env["form.form.version"].create(
-            {"form_id": form.id, "version": number, "tree": tree(form, pages, number)}
+    def _publish(cls, form, pages, rules=()):
+        """Publish the next version of ``form`` holding ``pages``: ``[(code, title,
+        condition, [(code, title, [field values])])]``; return the version."""
+        return cls.publish_form(
+            form,
+            pages=[
+                cls.page(
+                    page_code,
+                    [
+                        cls.section(section_code, section_fields, title=section_title)
+                        for section_code, section_title, section_fields in sections
+                    ],
+                    title=page_title,
+                    condition=condition or False,
+                )
+                for page_code, page_title, condition, sections in pages
+            ],
+            rules=rules,
         )
-        form.write({"state": "published", "current_version_id": version.id})
-        return version
 
     @classmethod
     def _create_program(cls, code, coordinators=None, **values):
-        now = fields.Datetime.now()
-        return cls.env["event.event"].create(
-            {
-                "name": f"Program {code}",
-                "prs_code": code,
-                "date_begin": now + timedelta(days=60),
-                "date_end": now + timedelta(days=65),
-                "prs_registration_opens_at": now - timedelta(days=1),
-                "prs_registration_closes_at": now + timedelta(days=30),
-                "prs_coordinator_ids": [(6, 0, coordinators.ids if coordinators else [])],
-                **values,
-            }
-        )
+        return cls.create_program(cls.env, code, coordinators, **values)
 
     @classmethod
     def _create_flow(cls, program, code="standard"):
         """Create the flow, then mark it published (the publish checks are prs_event_flow's)."""
-        flow = cls.env["event.flow"].create(
-            {
-                "event_id": program.id,
-                "code": code,
-                "name": "Standard",
-                "step_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "code": "personal",
-                            "name": "Personal",
-                            "sequence": 10,
-                            "form_id": cls.form_personal.id,
-                        },
-                    ),
-                    (
-                        0,
-                        0,
-                        {
-                            "code": "health",
-                            "name": "Health",
-                            "sequence": 20,
-                            "form_id": cls.form_health.id,
-                            "condition": "personal.age >= 60",
-                        },
-                    ),
-                    (
-                        0,
-                        0,
-                        {
-                            "code": "terms",
-                            "name": "Terms",
-                            "sequence": 30,
-                            "form_id": cls.form_terms.id,
-                        },
-                    ),
-                ],
-            }
+        flow = cls.create_flow(
+            cls.env,
+            program,
+            [
+                cls.step("personal", 10, form=cls.form_personal),
+                cls.step("health", 20, form=cls.form_health, condition="personal.age >= 60"),
+                cls.step("terms", 30, form=cls.form_terms),
+            ],
+            code=code,
+            name="Standard",
         )
         flow.write({"state": "published"})
         return flow
@@ -324,9 +224,7 @@ class PrsRegistrationCase(PrsFixtureMixin, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_prs_forms("reg")
-        cls.api_user = new_test_user(
-            cls.env, login="prs_reg_api", groups="prs_base.group_prs_api"
-        )
+        cls.api_user = new_test_user(cls.env, login="prs_reg_api", groups="prs_base.group_prs_api")
         cls.coordinator = new_test_user(
             cls.env,
             login="prs_reg_crd",

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import PrsRegistrationCase, check_contract, tree, tree_field
+from .common import PrsRegistrationCase, check_contract, make_field
 
 INTAKE_LOGGER = "odoo.addons.prs_registration.models.event_registration"
 
@@ -180,7 +180,7 @@ class TestIntake(PrsRegistrationCase):
         """An older version is accepted during the grace period, refused after it."""
         form = self.form_personal
         newer = self._publish(
-            form, [("about", "About", None, [("identity", "Identity", [tree_field("first_name")])])]
+            form, [("about", "About", None, [("identity", "Identity", [make_field("first_name")])])]
         )
         self.assertEqual(form.current_version_id, newer)
         result = self.submit(self.payload(form_version=1))
@@ -338,7 +338,7 @@ class TestIntakeRules(PrsRegistrationCase):
     def setUpClass(cls):
         super().setUpClass()
         form = cls._create_form("reg_rules", "Rules")
-        rules_tree = tree(
+        cls._publish(
             form,
             [
                 (
@@ -350,37 +350,23 @@ class TestIntakeRules(PrsRegistrationCase):
                             "main",
                             "Main",
                             [
-                                tree_field(
-                                    "code",
-                                    validation={
-                                        "min_length": 2,
-                                        "max_length": 5,
-                                        "pattern": "^[A-Z]+$",
-                                    },
+                                make_field("code", min_length=2, max_length=5, pattern="^[A-Z]+$"),
+                                make_field(
+                                    "start", "date", min_date="2030-01-01", max_date="2030-12-31"
                                 ),
-                                tree_field(
-                                    "start",
-                                    "date",
-                                    validation={"min_date": "2030-01-01", "max_date": "2030-12-31"},
-                                ),
-                                tree_field("scan", "file", validation={"max_file_size": 8}),
-                                tree_field("has_pet", "boolean"),
-                                tree_field("pet_name", required_if="has_pet == true"),
-                                tree_field("low", "integer"),
-                                tree_field("high", "integer"),
+                                # 8 bytes
+                                make_field("scan", "file", max_file_size_mb=8 / (1024 * 1024)),
+                                make_field("has_pet", "boolean"),
+                                make_field("pet_name", required_if="has_pet == true"),
+                                make_field("low", "integer"),
+                                make_field("high", "integer"),
                             ],
                         )
                     ],
                 )
             ],
+            rules=[cls.rule("order", "!low || !high || low <= high", "low <= high")],
         )
-        rules_tree["rules"] = [
-            {"code": "order", "expr": "!low || !high || low <= high", "message": "low <= high"}
-        ]
-        version = cls.env["form.form.version"].create(
-            {"form_id": form.id, "version": 1, "tree": rules_tree}
-        )
-        form.write({"state": "published", "current_version_id": version.id})
         cls.rules_flow = cls.env["event.flow"].create(
             {
                 "event_id": cls.program.id,
@@ -419,7 +405,7 @@ class TestIntakeMasters(PrsRegistrationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["prs.master"].create(
+        master = cls.env["prs.master"].create(
             {
                 "name": "Test languages",
                 "code": "reg_test_languages",
@@ -430,37 +416,17 @@ class TestIntakeMasters(PrsRegistrationCase):
             }
         )
         form = cls._create_form("reg_master", "Languages")
-        version = cls.env["form.form.version"].create(
-            {
-                "form_id": form.id,
-                "version": 1,
-                "tree": tree(
-                    form,
-                    [
-                        (
-                            "main",
-                            "Main",
-                            None,
-                            [
-                                (
-                                    "main",
-                                    "Main",
-                                    [
-                                        tree_field(
-                                            "language",
-                                            "master",
-                                            label="Language",
-                                            master="reg_test_languages",
-                                        )
-                                    ],
-                                )
-                            ],
-                        )
-                    ],
-                ),
-            }
+        cls._publish(
+            form,
+            [
+                (
+                    "main",
+                    "Main",
+                    None,
+                    [("main", "Main", [make_field("language", "master", master_id=master.id)])],
+                )
+            ],
         )
-        form.write({"state": "published", "current_version_id": version.id})
         cls.master_flow = cls.env["event.flow"].create(
             {
                 "event_id": cls.program.id,

@@ -5,7 +5,7 @@ import io
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import PrsRegistrationCase, tree_field
+from .common import PrsRegistrationCase, make_field
 
 
 def scan_bytes(answer):
@@ -137,7 +137,7 @@ class TestReview(PrsRegistrationCase):
                     "about",
                     "About",
                     None,
-                    [("identity", "Identity", [tree_field("first_name"), tree_field("nickname")])],
+                    [("identity", "Identity", [make_field("first_name"), make_field("nickname")])],
                 )
             ],
         )
