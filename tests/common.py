@@ -5,7 +5,7 @@
   session by :func:`session_redis` and stopped at the end (``conftest.py`` and
   ``atexit``); tests that kill Redis start their own.
 - :class:`PrsBuilder`: programs, templates, flows and forms built through the real
-  models, as a configurator would.
+  models, as a configurator would (the modules' ``FlowBuilder`` and ``FormBuilder``).
 - :class:`PrsHttpCase`: one transaction per test; the HTTP server, XML-RPC and Chromium
   run inside it.
 - :class:`PrsCommittedCase`: tests that need several cursors, threads or real commits;
@@ -21,11 +21,10 @@ import json
 import uuid
 import xmlrpc.client
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.tests import BaseCase, HttpCase
 from odoo.tests.common import get_db_name
 from odoo.tools import config
@@ -34,6 +33,7 @@ from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.addons.prs_cache_sync.tests.redis_server import (  # noqa: F401 - re-exported
     RedisServer,
 )
+from odoo.addons.prs_event_flow.tests.common import FlowBuilder
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "prs_cache_sync" / "schemas"
@@ -80,117 +80,10 @@ def xmlrpc_object():
     )
 
 
-class PrsBuilder:
-    """Build configuration through the real models (with the env given: pass a
-    configurator's env to build as a configurator)."""
-
-    @staticmethod
-    def field(code, field_type="text", **values):
-        """Create values of one ``form.field``."""
-        return {
-            "code": code,
-            "label": values.pop("label", code.replace("_", " ").title()),
-            "field_type": field_type,
-            **values,
-        }
-
-    @staticmethod
-    def choices(*values):
-        return [
-            (0, 0, {"sequence": index, "value": value, "label": value.title()})
-            for index, value in enumerate(values)
-        ]
-
-    @classmethod
-    def create_form(cls, env, code, fields_spec, pages=None, publish=False, **values):
-        """A form; ``fields_spec``: field create values (one page, one section), or
-        ``pages``: ``[(page code, [(section code, [field values])])]``."""
-        if pages is None:
-            pages = [("main", [("main", fields_spec)])]
-        form = env["form.form"].create(
-            {
-                "name": values.pop("name", code.replace("_", " ").title()),
-                "code": code,
-                "page_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "sequence": page_index,
-                            "code": page_code,
-                            "title": page_code.replace("_", " ").title(),
-                            "section_ids": [
-                                (
-                                    0,
-                                    0,
-                                    {
-                                        "sequence": section_index,
-                                        "code": section_code,
-                                        "title": section_code.replace("_", " ").title(),
-                                        "field_ids": [
-                                            (0, 0, dict(field, sequence=index))
-                                            for index, field in enumerate(section_fields)
-                                        ],
-                                    },
-                                )
-                                for section_index, (section_code, section_fields) in enumerate(
-                                    sections
-                                )
-                            ],
-                        },
-                    )
-                    for page_index, (page_code, sections) in enumerate(pages)
-                ],
-                **values,
-            }
-        )
-        if publish:
-            form.action_publish()
-        return form
-
-    @staticmethod
-    def step(code, sequence, step_type="form", form=None, condition=False):
-        return {
-            "code": code,
-            "name": code.replace("_", " ").title(),
-            "sequence": sequence,
-            "step_type": step_type,
-            "form_id": form.id if form else False,
-            "condition": condition,
-        }
-
-    @classmethod
-    def create_program(cls, env, code, coordinators=None, template=None, **values):
-        """A program open for registration now (window: yesterday to in 30 days)."""
-        now = fields.Datetime.now()
-        vals = {
-            "name": values.pop("name", f"Program {code}"),
-            "prs_code": code,
-            "date_begin": now + timedelta(days=60),
-            "date_end": now + timedelta(days=65),
-            "prs_registration_opens_at": now - timedelta(days=1),
-            "prs_registration_closes_at": now + timedelta(days=30),
-            "prs_coordinator_ids": [(6, 0, coordinators.ids if coordinators else [])],
-        }
-        if template:
-            vals["event_type_id"] = template.id
-        vals.update(values)
-        return env["event.event"].create(vals)
-
-    @classmethod
-    def create_flow(cls, env, program, steps, code="standard", publish=False, **values):
-        flow = env["event.flow"].create(
-            {
-                "event_id": program.id,
-                "code": code,
-                "name": values.pop("name", code.title()),
-                "step_ids": [(0, 0, step) for step in steps],
-                **values,
-            }
-        )
-        if publish:
-            flow.action_publish()
-        return flow
+class PrsBuilder(FlowBuilder):
+    """The modules' fixture builders (forms, programs, flows through the real models:
+    ``FormBuilder``, ``FlowBuilder``) plus what the cross-module tests add; pass a
+    configurator's env to build as a configurator."""
 
     @classmethod
     def simple_form(cls, env, code, publish=True):
