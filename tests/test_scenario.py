@@ -105,12 +105,11 @@ class TestScenario(PrsHttpCase):
         personal = self.create_form(
             env,
             "h7_personal",
-            None,
             pages=[
-                (
+                self.page(
                     "identity",
                     [
-                        (
+                        self.section(
                             "names",
                             [
                                 self.field(
@@ -129,7 +128,7 @@ class TestScenario(PrsHttpCase):
                                 self.field("email", "email", required=True, maps_to="email"),
                             ],
                         ),
-                        (
+                        self.section(
                             "about",
                             [
                                 self.field(

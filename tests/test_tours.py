@@ -19,12 +19,11 @@ class TestTours(PrsHttpCase):
         cls.form = cls.create_form(
             cls.env,
             "h7_tour_personal",
-            None,
             pages=[
-                (
+                cls.page(
                     "identity",
                     [
-                        (
+                        cls.section(
                             "names",
                             [
                                 cls.field(
@@ -41,17 +40,14 @@ class TestTours(PrsHttpCase):
                                 ),
                             ],
                         ),
-                        (
+                        cls.section(
                             "about",
                             [
                                 cls.field(
                                     "country",
                                     "select",
                                     required=True,
-                                    choice_ids=[
-                                        (0, 0, {"sequence": 1, "value": "in", "label": "India"}),
-                                        (0, 0, {"sequence": 2, "value": "fr", "label": "France"}),
-                                    ],
+                                    choices=[("in", "India"), ("fr", "France")],
                                 ),
                             ],
                         ),
