@@ -9,7 +9,6 @@
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
     "depends": ["prs_base", "mail"],
-    "external_dependencies": {"python": ["pyjexl"]},
     "data": [
         "security/ir.model.access.csv",
         "data/prs_master_data.xml",

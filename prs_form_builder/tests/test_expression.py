@@ -5,7 +5,7 @@ from pathlib import Path
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.prs_form_builder.tools import expression
-from odoo.addons.prs_form_builder.tools.expression import ExpressionError
+from odoo.addons.prs_form_builder.tools.expression import ExpressionError, parser
 
 VECTORS_PATH = Path(__file__).parent / "data" / "jexl_vectors.json"
 
@@ -250,9 +250,30 @@ class TestExpressionCheck(BaseCase):
             "f(x)",
             "x == 'a\\nb'",
             "x ^ 2 > 3",
+            "tags[1.5]",
         ):
             with self.subTest(expr=expr):
                 self.assertTrue(expression.check(expr, known))
+
+    def test_loose_syntax_refused(self):
+        """What jexl accepts but reads loosely is refused at save (and still evaluated
+        like jexl): empty values, unclosed brackets, a space inside a negative number."""
+        for expr in (
+            "(x == 1",
+            "x ? : 1",
+            "x ? 1 :",
+            "[1,,2] == x",
+            "[1,] == x",
+            "{k:} == x",
+            "tags[] == x",
+            "(x ? 1 : ) == 1",
+            "- 5 == x",
+        ):
+            with self.subTest(expr=expr):
+                self.assertTrue(expression.check(expr, {"x", "tags"}))
+                self.assertIsInstance(expression.parse(expr), expression.Node)
+        self.assertEqual(expression.check("[] == x || [1, 2] == x", {"x"}), [])
+        self.assertEqual(expression.check("x == 'it\\'s'", {"x"}), [])
 
     def test_literal_index_accepted(self):
         """A literal index or key inside [...] is accepted."""
@@ -262,6 +283,69 @@ class TestExpressionCheck(BaseCase):
         """today must be listed among the known names (the caller provides it)."""
         self.assertEqual(expression.check("dob < today", {"dob", "today"}), [])
         self.assertEqual(expression.check("dob < today", {"dob"}), ["Unknown name 'today'"])
+
+
+@tagged("post_install", "-at_install", "prs", "prs_expression")
+class TestExpressionNesting(BaseCase):
+    """Deep nesting is an ExpressionError, never a RecursionError (parse and evaluate)."""
+
+    def assert_refused(self, expr, message):
+        with self.assertRaisesRegex(ExpressionError, message):
+            expression.evaluate(expr, {"a": 1})
+        problems = expression.check(expr, {"a"})
+        self.assertEqual(len(problems), 1)
+        self.assertRegex(problems[0], message)
+        self.assertFalse(expression.is_true(expr, {"a": 1}))
+
+    def test_too_long(self):
+        """5,000 nested parentheses: longer than MAX_LENGTH."""
+        self.assert_refused("(" * 5000 + "a" + ")" * 5000, "longer than")
+
+    def test_nested_too_deeply(self):
+        """Brackets, filters, arrays, objects nested beyond MAX_DEPTH."""
+        depth = expression.MAX_DEPTH + 1
+        for expr in (
+            "(" * depth + "a" + ")" * depth,
+            "a+(" * depth + "a" + ")" * depth,
+            "[" * depth + "]" * depth,
+            "{k:" * depth + "1" + "}" * depth,
+            "a[" * depth + "0" + "]" * depth,
+            "!(" * depth + "a" + ")" * depth,
+            "a" + "|f" * depth,
+        ):
+            with self.subTest(expr=expr[:20]):
+                self.assert_refused(expr, "nested more than")
+
+    def test_parser_needs_no_recursion(self):
+        """The parser itself reads 100,000 nested brackets (no length limit) and refuses
+        them with an ExpressionError, quickly."""
+        with self.assertRaisesRegex(ExpressionError, "nested more than"):
+            parser.parse_tree("(" * 100_000 + "a" + ")" * 100_000)
+
+    def test_long_chains_evaluate(self):
+        """Long flat chains are no nesting: they evaluate in a loop, like in jexl."""
+        length = expression.MAX_LENGTH
+        self.assertTrue(expression.evaluate("!" * (length - 2) + "a", {"a": 1}))
+        self.assertIsNone(expression.evaluate(".".join(["a"] * (length // 2)), {"a": 1}))
+        self.assertEqual(expression.evaluate("||".join(["a"] * (length // 3)), {"a": 5}), 5)
+        self.assertEqual(expression.evaluate("+".join(["1"] * (length // 2)), {}), length // 2)
+        self.assertEqual(expression.evaluate("a?0:" * (length // 4 - 1) + "2", {}), 2)
+        self.assertEqual(
+            expression.names(".".join(["a"] * (length // 2))), {".".join(["a"] * (length // 2))}
+        )
+        depth = expression.MAX_DEPTH
+        self.assertEqual(expression.evaluate("(" * depth + "a" + ")" * depth, {"a": 3}), 3)
+
+    def test_deep_values(self):
+        """Deeply nested values in the context: converted without recursion, returned
+        up to MAX_VALUE_DEPTH."""
+        deep = []
+        for _i in range(5000):
+            deep = [deep]
+        self.assertEqual(expression.evaluate("a + ''", {"a": deep}), "")
+        self.assertTrue(expression.is_true("a", {"a": deep}))
+        with self.assertRaisesRegex(ExpressionError, "nested more than"):
+            expression.evaluate("a", {"a": deep})
 
 
 @tagged("post_install", "-at_install", "prs", "prs_expression")

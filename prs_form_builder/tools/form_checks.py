@@ -7,27 +7,34 @@
 messages that name the node and the problem.
 """
 
-import functools
-
-from pyjexl.jexl import JEXL
-from pyjexl.parser import ArrayLiteral, BinaryExpression, Identifier, Literal
-
-from .serializer import CHOICE_TYPES, MASTER_TYPES, MULTI_TYPES, iter_fields
+from . import expression as jexl
+from .expression.values import to_string
+from .form_tree import (
+    CHOICE_TYPES,
+    MASTER_TYPES,
+    MULTI_CHOICE_TYPES,
+    allowed_values,
+    iter_fields,
+    node_rules,
+    page_sections,
+    section_fields,
+    tree_pages,
+)
 
 CONTEXT_NAMES = frozenset({"today"})
 
 
 def _expressions(tree):
     """Yield (kind, code, attribute, expression) for every expression of the tree."""
-    for rule in tree.get("rules", []):
+    for rule in node_rules(tree):
         yield "rule", rule["code"], "expr", rule.get("expr")
-    for page in tree.get("pages", []):
+    for page in tree_pages(tree):
         yield "page", page["code"], "condition", page.get("condition")
-        for section in page.get("sections", []):
+        for section in page_sections(page):
             yield "section", section["code"], "condition", section.get("condition")
-            for rule in section.get("rules", []):
+            for rule in node_rules(section):
                 yield "rule", rule["code"], "expr", rule.get("expr")
-            for field in section.get("fields", []):
+            for field in section_fields(section):
                 yield "field", field["code"], "condition", field.get("condition")
                 yield "field", field["code"], "required_if", field.get("required_if")
 
@@ -70,71 +77,66 @@ def _strongly_connected(graph):
     return result
 
 
-def _literal_refs(node, choice_fields):
-    """Yield (field code, literal value) compared in the AST ``node``."""
-    if node is None:
-        return
-    if isinstance(node, BinaryExpression):
-        operator = node.operator.symbol if hasattr(node.operator, "symbol") else node.operator
-        left, right = node.left, node.right
+def _literal_refs(tree, choice_fields):
+    """Yield (field code, literal value) compared in the syntax tree ``tree``."""
+    for node in jexl.walk(tree):
+        if node.__class__ is not jexl.BinaryExpression:
+            continue
+        operator, left, right = node.operator, node.left, node.right
         pairs = []
         if operator in ("==", "!="):
             pairs = [(left, right), (right, left)]
         elif operator == "in":
             pairs = [(right, left)]
-            if isinstance(right, ArrayLiteral):
-                pairs = [(left, item) for item in right.value]
+            if right.__class__ is jexl.ArrayLiteral:
+                pairs = [(left, item) for item in right.items]
         for ident, literal in pairs:
             if (
-                isinstance(ident, Identifier)
+                ident.__class__ is jexl.Identifier
                 and ident.subject is None
                 and not ident.relative
-                and ident.value in choice_fields
-                and isinstance(literal, Literal)
+                and ident.name in choice_fields
+                and literal.__class__ is jexl.Literal
                 and isinstance(literal.value, str | int | float)
                 and not isinstance(literal.value, bool)
             ):
-                yield ident.value, literal.value
-    for child in node.children:
-        yield from _literal_refs(child, choice_fields)
+                yield ident.name, literal.value
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse(expr):
-    """The pyjexl syntax tree of ``expr`` (read only), or None when it does not parse."""
-    try:
-        return JEXL().parse(expr)
-    except Exception:  # noqa: BLE001 - syntax problems are reported by expression.check
-        return None
+def _literal_text(value):
+    """A compared literal as the text a choice value is (numbers in JavaScript form)."""
+    return value if isinstance(value, str) else to_string(value)
 
 
 def _check_choice_refs(tree, masters, bad):
     """Problems for literals compared with a choice field that are not among its choices."""
     allowed = {}
     for _page, _section, field in iter_fields(tree):
-        if field["type"] in CHOICE_TYPES and field.get("choices"):
-            allowed[field["code"]] = {str(c["value"]) for c in field["choices"]}
-        elif field.get("master") and masters and field["master"] in masters:
-            allowed[field["code"]] = {str(v) for v in masters[field["master"]]}
+        values = allowed_values(field, masters)
+        if values is None or (not values and not field.get("master")):
+            continue  # not checkable here, or a choice field with nothing (no_choices)
+        allowed[field["code"]] = values
     if not allowed:
         return []
     problems = []
     for kind, code, attr, expr in _expressions(tree):
         if not expr or (kind, code, attr) in bad:
             continue
-        ast = _parse(expr)
-        if ast is None:
-            continue
+        try:
+            ast = jexl.parse(expr)
+        except jexl.ExpressionError:
+            continue  # reported by expression.check
         seen = set()
         for field_code, value in _literal_refs(ast, allowed):
-            if str(value) not in allowed[field_code] and (field_code, value) not in seen:
-                seen.add((field_code, value))
+            text = _literal_text(value)
+            if text not in allowed[field_code] and (field_code, text) not in seen:
+                seen.add((field_code, text))
                 problems.append(
                     (
                         kind,
                         code,
                         "unknown_choice",
-                        {"attr": attr, "field": field_code, "value": str(value)},
+                        {"attr": attr, "field": field_code, "value": text},
                     )
                 )
     return problems
@@ -158,7 +160,7 @@ def _check_expressions(tree, expression):
     """Run ``expression.check`` on every expression; return (problems, bad, names)."""
     fields = [field for _p, _s, field in iter_fields(tree)]
     known = {field["code"] for field in fields} | CONTEXT_NAMES
-    list_names = {field["code"] for field in fields if field["type"] in MULTI_TYPES}
+    list_names = {field["code"] for field in fields if field["type"] in MULTI_CHOICE_TYPES}
     problems, bad, names = [], set(), {}
     for kind, code, attr, expr in _expressions(tree):
         if not expr:
@@ -184,15 +186,15 @@ def _visibility_graph(tree, names):
         return {("field", name) for name in found if name in field_codes}
 
     graph, conditions = {}, {}
-    for page in tree.get("pages", []):
+    for page in tree_pages(tree):
         page_key = ("page", page["code"])
         graph[page_key] = reads(*page_key)
         conditions[page_key] = page.get("condition")
-        for section in page.get("sections", []):
+        for section in page_sections(page):
             section_key = ("section", section["code"])
             graph[section_key] = {page_key} | reads(*section_key)
             conditions[section_key] = section.get("condition")
-            for field in section.get("fields", []):
+            for field in section_fields(section):
                 field_key = ("field", field["code"])
                 graph[field_key] = {section_key} | reads(*field_key)
                 conditions[field_key] = field.get("condition")
