@@ -7,3 +7,5 @@ from . import test_api_key
 from . import test_default_groups
 from . import test_review_tour
 from . import test_intake_concurrency
+from . import test_form_conditions
+from . import test_query_budget

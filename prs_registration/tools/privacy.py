@@ -56,7 +56,7 @@ def is_encrypted(value):
 def encrypt_value(fernet, value):
     if value is None or is_encrypted(value):
         return value
-    payload = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    payload = form_tree.canonical_json(value).encode()
     return {ENC_KEY: fernet.encrypt(payload).decode()}
 
 
