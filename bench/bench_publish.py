@@ -33,10 +33,6 @@ def ensure_form(env, n_fields):
     return form, program
 
 
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def main():
     args = common.parser(__doc__.splitlines()[0]).parse_args()
     sizes = (10, 100, 300) if args.quick else (10, 100, 1000)
@@ -65,6 +61,9 @@ def main():
             step = flow.step_ids.filtered(lambda s, form=form: s.form_id == form)[:1]
             built[n_fields] = (form.id, f"{prefix}:{program.id}:{flow.id}:{step.id}")
     client = common.redis_client(redis_server)
+    # the product's canonical JSON (importable once Odoo's addons path is loaded)
+    from odoo.addons.prs_form_builder.tools.form_tree import canonical_json as canonical
+
     rows, results = [], {}
     for n_fields in sizes:
         form_id, key = built[n_fields]

@@ -8,8 +8,10 @@ without ``checksum`` and ``published_at``, so the same database state always giv
 same checksum (Verify relies on it) whenever it is published.
 """
 
-import hashlib
 import json
+
+# one canonical JSON and checksum for the whole suite (written to Redis and hashed)
+from odoo.addons.prs_form_builder.tools.form_tree import canonical_json, checksum
 
 STEP_SCHEMA = "prs.step/1"
 PROGRAM_SCHEMA = "prs.program/1"
@@ -18,20 +20,9 @@ VERSIONS_KEY = "meta:versions"
 VOLATILE = ("checksum", "published_at")
 
 
-def canonical_json(value):
-    """Compact JSON with sorted keys: the text written to Redis and hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def checksum(value):
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
-
-
 def payload_checksum(payload):
     """Checksum of a step or program payload, ignoring its volatile members."""
-    if isinstance(payload, dict):
-        payload = {key: value for key, value in payload.items() if key not in VOLATILE}
-    return checksum(payload)
+    return checksum(payload, exclude=VOLATILE)
 
 
 def list_checksum(items):

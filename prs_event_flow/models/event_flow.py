@@ -3,7 +3,7 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.prs_form_builder.tools import expression
+from odoo.addons.prs_form_builder.tools import expression, form_tree
 
 from ..tools import navigation
 
@@ -16,17 +16,6 @@ FLOW_KINDS = [
 # Step codes are the first part of ``<step code>.<field code>`` in skip conditions.
 STEP_CODE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_STEP_CODES = {"program", "today"}
-
-
-def tree_field_codes(tree):
-    """Return the field codes of a published form tree (pages > sections > fields)."""
-    return {
-        field["code"]
-        for page in (tree or {}).get("pages") or []
-        for section in page.get("sections") or []
-        for field in section.get("fields") or []
-        if field.get("code")
-    }
 
 
 class EventFlow(models.Model):
@@ -89,7 +78,7 @@ class EventFlow(models.Model):
         names.add("today")
         for step in earlier_steps.filtered("form_id"):
             tree = step.form_id.current_version_id.tree
-            names.update(f"{step.code}.{code}" for code in tree_field_codes(tree))
+            names.update(f"{step.code}.{code}" for code in form_tree.field_codes(tree))
         return names
 
     def _prs_get_publish_errors(self):
@@ -213,14 +202,11 @@ class EventFlow(models.Model):
             current_step = current_step.code if current_step else None
         elif isinstance(current_step, int) and not isinstance(current_step, bool):
             current_step = steps.filtered(lambda s: s.id == current_step).code or None
-        today = today or fields.Date.context_today(self)
-        if not isinstance(today, str):
-            today = today.isoformat()
         visible, next_code = navigation.navigate(
             specs,
             answers_by_step or {},
             program=self.event_id._prs_program_context(),
-            today=today,
+            today=today or fields.Date.context_today(self),
             current=current_step,
         )
         by_code = {step.code: step for step in steps}

@@ -4,16 +4,17 @@ Pure Python (no ORM) so that intake, the Redis payload and the tests share one r
 A step is visible when its skip condition is empty or true (``expression.is_true``).
 The condition of a step is evaluated with the answers of the *visible* earlier steps
 (``{<step code>: {field code: value}}``, an unanswered visible step is ``{}``), the
-program context under ``program`` and the ISO date under ``today``; answers left in a
-hidden step never leak into later conditions.
+program context under ``program`` and the ISO date under ``today`` (the form tree
+toolkit's condition context: always there, the server's date when not given); answers
+left in a hidden step never leak into later conditions.
 """
 
-from odoo.addons.prs_form_builder.tools import expression
+from odoo.addons.prs_form_builder.tools import expression, form_tree
 
 
 def build_context(program=None, today=None):
     """Return the base evaluation context (program and today, no step answers)."""
-    return {"program": dict(program or {}), "today": today}
+    return form_tree.condition_context({"program": dict(program or {})}, today)
 
 
 def visible_steps(steps, answers_by_step, program=None, today=None):
@@ -22,7 +23,7 @@ def visible_steps(steps, answers_by_step, program=None, today=None):
     :param steps: ordered list of ``{"code": str, "condition": str|None}``
     :param answers_by_step: ``{step code: {field code: value}}``
     :param program: program context (``event.event._prs_program_context()``)
-    :param today: ISO date string
+    :param today: ``datetime.date`` or ISO date string (default: the server's date)
     """
     answers_by_step = answers_by_step or {}
     context = build_context(program, today)

@@ -3,8 +3,8 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.form_tree import OPTION_TYPES
 from ..tools.serializer import (
-    CHOICE_TYPES,
     DATE_BOUND_RE,
     parse_default,
     parse_number,
@@ -136,7 +136,7 @@ class FormFieldSettingsMixin(models.AbstractModel):
             xmlid = DEFAULT_MASTERS.get(record.field_type)
             if xmlid and not record.master_id:
                 record.master_id = self.env.ref(xmlid, raise_if_not_found=False)
-            elif record.field_type not in ("country", "state", "master", *CHOICE_TYPES):
+            elif record.field_type not in OPTION_TYPES:
                 record.master_id = False
             else:
                 record.master_id = record.master_id

@@ -4,8 +4,9 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from ..tools import form_checks, preview, serializer, validation
 from odoo.addons.prs_base.tools.codes import CODE_RE, RESERVED_CODES, unique_code
+
+from ..tools import form_checks, form_tree, serializer, validation
 
 # form.form fields that make up the published tree: read-only while published
 TREE_FIELDS = frozenset({"code", "title", "page_ids", "rule_ids", "section_ids", "field_ids"})
@@ -215,24 +216,6 @@ class FormForm(models.Model):
                 )
             seen.add(key)
 
-    def _prs_master_values(self, trees):
-        """{master code: set of values} for the masters the trees' fields use."""
-        codes = {
-            field["master"]
-            for tree in trees
-            for _page, _section, field in serializer.iter_fields(tree)
-            if field.get("master")
-        }
-        if not codes:
-            return {}
-        values = {code: set() for code in codes}
-        rows = self.env["prs.master.item"].search_read(
-            [("master_code", "in", list(codes))], ["master_code", "value"], load=None
-        )
-        for row in rows:
-            values[row["master_code"]].add(row["value"])
-        return values
-
     def _prs_logic_problems(self, publish=False, trees=None):
         """Return the translated problems of each form: {form id: [message, ...]}.
 
@@ -241,7 +224,7 @@ class FormForm(models.Model):
         from ..tools import expression
 
         trees = trees or self._prs_build_trees()
-        masters = self._prs_master_values(trees.values())
+        masters = self.env["prs.master"]._prs_allowed_values(form_tree.master_codes(trees.values()))
         result = {}
         for form in self:
             problems = form_checks.check_tree(
@@ -405,7 +388,7 @@ class FormForm(models.Model):
                 [("form_id", "=", form.id)], aggregates=["version:max"]
             )
             tree["version"] = (latest or 0) + 1
-            tree["checksum"] = serializer.checksum(tree)
+            tree["checksum"] = form_tree.tree_checksum(tree)
             lang = self.env.lang or "en_US"
             version = self.env["form.form.version"].create(
                 {
@@ -432,7 +415,7 @@ class FormForm(models.Model):
                 continue
             tree = self.with_context(lang=lang)._prs_build_tree()
             tree["version"] = number
-            tree["checksum"] = serializer.checksum(tree)
+            tree["checksum"] = form_tree.tree_checksum(tree)
             trees[lang] = tree
         return trees or False
 
@@ -467,11 +450,7 @@ class FormForm(models.Model):
     def _prs_load_tree(self, tree):
         """Replace this draft form's pages and rules by the nodes of ``tree``."""
         self.ensure_one()
-        master_codes = {
-            field["master"]
-            for _page, _section, field in serializer.iter_fields(tree)
-            if field.get("master")
-        }
+        master_codes = form_tree.master_codes([tree])
         masters = (
             self.env["prs.master"]
             .with_context(active_test=False)
@@ -481,7 +460,7 @@ class FormForm(models.Model):
         this = self.with_context(active_test=False)
         commands_pages = [Command.delete(page.id) for page in this.page_ids]
         commands_rules = [Command.delete(rule.id) for rule in this.rule_ids]
-        for index, page in enumerate(tree.get("pages", [])):
+        for index, page in enumerate(form_tree.tree_pages(tree)):
             commands_pages.append(
                 Command.create(
                     {
@@ -492,12 +471,12 @@ class FormForm(models.Model):
                         "condition": page.get("condition") or False,
                         "section_ids": [
                             Command.create(self._prs_section_values(section, i, master_ids))
-                            for i, section in enumerate(page.get("sections", []))
+                            for i, section in enumerate(form_tree.page_sections(page))
                         ],
                     }
                 )
             )
-        for index, rule in enumerate(tree.get("rules", [])):
+        for index, rule in enumerate(form_tree.node_rules(tree)):
             commands_rules.append(Command.create(self._prs_rule_values(rule, index)))
         self.write(
             {
@@ -526,11 +505,11 @@ class FormForm(models.Model):
             "condition": section.get("condition") or False,
             "field_ids": [
                 Command.create(self._prs_field_values(field, i, master_ids))
-                for i, field in enumerate(section.get("fields", []))
+                for i, field in enumerate(form_tree.section_fields(section))
             ],
             "rule_ids": [
                 Command.create(self._prs_rule_values(rule, i))
-                for i, rule in enumerate(section.get("rules", []))
+                for i, rule in enumerate(form_tree.node_rules(section))
             ],
         }
 
@@ -649,13 +628,13 @@ class FormForm(models.Model):
             tree, label = self._prs_build_tree(), _("Draft")
         hidden, errors = set(), {}
         if answers is not None:
-            hidden = preview.hidden_nodes(tree, answers)
-            masters = self._prs_master_values([tree])
+            hidden = form_tree.visibility(tree, answers).hidden
+            masters = self.env["prs.master"]._prs_allowed_values(form_tree.master_codes([tree]))
             _values, error_list = validation.validate_answers(tree, answers, masters=masters)
             for error in error_list:
                 errors.setdefault(error["field"] or "", []).append(error["message"])
         selected = {}
-        for _page, _section, field in serializer.iter_fields(tree):
+        for _page, _section, field in form_tree.iter_fields(tree):
             # rich text blocks are HTML by design: sanitized again, then rendered as markup
             for key in ("content", "consent_text"):
                 if field.get(key):

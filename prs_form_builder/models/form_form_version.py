@@ -4,7 +4,7 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.serializer import checksum
+from ..tools.form_tree import tree_checksum
 from ..tools.tree_diff import compare_trees
 
 FROZEN_FIELDS = frozenset({"form_id", "version", "tree", "checksum", "lang", "tree_translations"})
@@ -57,7 +57,7 @@ class FormFormVersion(models.Model):
         for vals in vals_list:
             # versions made outside action_publish (imports, tests) get their checksum too
             if vals.get("tree") and not vals.get("checksum"):
-                vals["checksum"] = checksum(vals["tree"])
+                vals["checksum"] = tree_checksum(vals["tree"])
         return super().create(vals_list)
 
     def write(self, vals):

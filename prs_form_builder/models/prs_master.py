@@ -124,8 +124,11 @@ class PrsMaster(models.Model):
 
     @api.model
     def _prs_allowed_values(self, codes):
-        """{master code: set of active item values} for the validator."""
+        """{master code: set of active item values}: the ``masters`` argument of the
+        validator and the form checks (``form_tree.master_codes`` gives the codes)."""
         result = {code: set() for code in codes}
+        if not result:
+            return result
         rows = self.env["prs.master.item"].search_read(
             [("master_code", "in", list(codes))], ["master_code", "value"], load=None
         )

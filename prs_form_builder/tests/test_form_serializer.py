@@ -6,7 +6,7 @@ import jsonschema
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.prs_form_builder.tools import serializer
+from odoo.addons.prs_form_builder.tools import form_tree
 
 from .common import PrsFormCommon
 
@@ -55,7 +55,7 @@ class TestFormSerializer(PrsFormCommon):
         self.assertEqual(page["condition"], "age >= 18")
         section = page["sections"][0]
         self.assertEqual(set(section), {"code", "title", "help", "condition", "rules", "fields"})
-        for _page, _section, field in serializer.iter_fields(tree):
+        for _page, _section, field in form_tree.iter_fields(tree):
             self.assertEqual(set(field), FIELD_KEYS)
 
     def test_tree_validates_against_schema(self):
@@ -69,7 +69,7 @@ class TestFormSerializer(PrsFormCommon):
     def test_field_nodes(self):
         """Field settings land in the node; validation holds only the keys that are set."""
         tree = self.form._prs_build_tree()
-        fields = {f["code"]: f for _p, _s, f in serializer.iter_fields(tree)}
+        fields = {f["code"]: f for _p, _s, f in form_tree.iter_fields(tree)}
         self.assertEqual(fields["full_name"]["validation"], {"min_length": 2, "max_length": 60})
         self.assertEqual(fields["full_name"]["transform"], "trim")
         self.assertEqual(fields["full_name"]["maps_to"], "name")
@@ -126,7 +126,7 @@ class TestFormSerializer(PrsFormCommon):
                 },
             ]
         )
-        fields = {f["code"]: f for _p, _s, f in serializer.iter_fields(self.form._prs_build_tree())}
+        fields = {f["code"]: f for _p, _s, f in form_tree.iter_fields(self.form._prs_build_tree())}
         self.assertEqual(
             fields["photo"]["validation"],
             {"file_types": [".pdf", "image/png"], "max_file_size": 2 * 1024 * 1024},
@@ -149,12 +149,12 @@ class TestFormSerializer(PrsFormCommon):
 
     def test_canonical_json_and_checksum(self):
         """Canonical JSON sorts keys without spaces; the checksum ignores the checksum key."""
-        self.assertEqual(serializer.canonical_json({"b": 1, "a": [1, "é"]}), '{"a":[1,"é"],"b":1}')
+        self.assertEqual(form_tree.canonical_json({"b": 1, "a": [1, "é"]}), '{"a":[1,"é"],"b":1}')
         tree = {"code": "x", "checksum": None}
-        digest = serializer.checksum(tree)
+        digest = form_tree.tree_checksum(tree)
         self.assertEqual(len(digest), 64)
-        self.assertEqual(serializer.checksum(dict(tree, checksum=digest)), digest)
-        self.assertNotEqual(serializer.checksum({"code": "y", "checksum": None}), digest)
+        self.assertEqual(form_tree.tree_checksum(dict(tree, checksum=digest)), digest)
+        self.assertNotEqual(form_tree.tree_checksum({"code": "y", "checksum": None}), digest)
 
     def test_build_trees_batch(self):
         """Several forms are serialized at once, each with only its own nodes."""
@@ -162,7 +162,7 @@ class TestFormSerializer(PrsFormCommon):
         trees = (self.form | other)._prs_build_trees()
         self.assertEqual(trees[self.form.id], self.form._prs_build_tree())
         self.assertEqual(
-            [f["code"] for _p, _s, f in serializer.iter_fields(trees[other.id])],
+            [f["code"] for _p, _s, f in form_tree.iter_fields(trees[other.id])],
             ["f0", "f1", "f2", "f3"],
         )
 
@@ -185,5 +185,5 @@ class TestFormSerializerQueries(PrsFormCommon):
             with self.assertQueryCount(7):
                 tree = form._prs_build_tree()
             counts.append(self.env.cr.sql_log_count - before)
-            self.assertEqual(len(list(serializer.iter_fields(tree))), len(form.field_ids))
+            self.assertEqual(len(list(form_tree.iter_fields(tree))), len(form.field_ids))
         self.assertEqual(counts[0], counts[1])

@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from odoo.addons.prs_form_builder.tools import serializer
+from odoo.addons.prs_form_builder.tools import form_tree
 
 
 @tagged("post_install", "-at_install", "prs", "prs_form_builder")
@@ -27,7 +27,7 @@ class TestFormBuilderTour(HttpCase):
         form = self.env["form.form"].search([("code", "=", "tour_form")])
         self.assertEqual(form.state, "published")
         tree = form.current_version_id.tree
-        fields = {f["code"]: f for _p, _s, f in serializer.iter_fields(tree)}
+        fields = {f["code"]: f for _p, _s, f in form_tree.iter_fields(tree)}
         self.assertEqual(fields["age"]["type"], "integer")
         self.assertEqual(fields["employer"]["condition"], "age >= 18")
         self.authenticate("prs_tour_conf", "prs_tour_conf")

@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.prs_form_builder.tools import serializer
+from odoo.addons.prs_form_builder.tools import form_tree
 
 from .common import PrsFormCommon
 
@@ -18,7 +18,7 @@ class TestFormVersions(PrsFormCommon):
         self.assertEqual(self.form.version, 1)
         self.assertEqual(version.tree["pages"], tree["pages"])
         self.assertEqual(version.tree["version"], 1)
-        self.assertEqual(version.checksum, serializer.checksum(version.tree))
+        self.assertEqual(version.checksum, form_tree.tree_checksum(version.tree))
         self.assertEqual(version.tree["checksum"], version.checksum)
         self.assertEqual(version.published_by_id, self.env.user)
         self.assertTrue(version.published_at)
@@ -29,7 +29,7 @@ class TestFormVersions(PrsFormCommon):
         version = self.env["form.form.version"].create(
             {"form_id": self.form.id, "version": 7, "tree": tree}
         )
-        self.assertEqual(version.checksum, serializer.checksum(tree))
+        self.assertEqual(version.checksum, form_tree.tree_checksum(tree))
 
     def test_translated_trees(self):
         """Publishing freezes the tree in every installed language."""
@@ -47,7 +47,7 @@ class TestFormVersions(PrsFormCommon):
         french = version._prs_get_tree("fr_FR")
         self.assertEqual(age_label(french), "Âge")
         self.assertEqual(french["version"], 1)
-        self.assertEqual(french["checksum"], serializer.checksum(french))
+        self.assertEqual(french["checksum"], form_tree.tree_checksum(french))
         self.assertEqual(age_label(version._prs_get_tree("de_DE")), "Age")
 
     def test_publish_twice_refused(self):

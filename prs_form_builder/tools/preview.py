@@ -1,10 +1,9 @@
-"""Participant preview helpers (pure Python): typed answers from a query string and
-the visibility of each node for those answers."""
+"""Participant preview helpers (pure Python): typed answers from a query string (the
+visibility of each node comes from :func:`form_tree.visibility`)."""
 
-import datetime
-
-from . import expression
-from .serializer import BOOLEAN_TYPES, MULTI_TYPES, NUMBER_TYPES, iter_fields, parse_number
+from . import form_tree
+from .form_tree import BOOLEAN_TYPES, FILE_TYPES, MULTI_CHOICE_TYPES, NUMBER_TYPES, STATIC_TYPES
+from .serializer import parse_number
 
 
 def parse_answers(tree, getlist):
@@ -14,12 +13,12 @@ def parse_answers(tree, getlist):
     true; multiple choices are lists. Files are not previewed.
     """
     answers = {}
-    for _page, _section, field in iter_fields(tree):
+    for _page, _section, field in form_tree.iter_fields(tree):
         code, field_type = field["code"], field["type"]
         raw = [value for value in getlist(code) if value != ""]
-        if field_type in ("file", "static"):
+        if field_type in FILE_TYPES + STATIC_TYPES:
             continue
-        if field_type in MULTI_TYPES:
+        if field_type in MULTI_CHOICE_TYPES:
             if raw:
                 answers[code] = raw
         elif field_type in BOOLEAN_TYPES:
@@ -41,27 +40,3 @@ def _number_or_text(text):
         return parse_number(text)
     except ValueError:
         return text
-
-
-def hidden_nodes(tree, answers, today=None):
-    """{(kind, code)} of the pages, sections and fields hidden by their conditions.
-
-    Same order as the validator: page, then section, then field; a hidden field's
-    answer is undefined for the conditions after it.
-    """
-    today = (today or datetime.date.today()).isoformat()
-    context = dict(answers, today=today)
-    hidden = set()
-    for page in tree.get("pages", []):
-        page_visible = expression.is_true(page.get("condition"), context)
-        if not page_visible:
-            hidden.add(("page", page["code"]))
-        for section in page.get("sections", []):
-            visible = page_visible and expression.is_true(section.get("condition"), context)
-            if not visible:
-                hidden.add(("section", section["code"]))
-            for field in section.get("fields", []):
-                if not visible or not expression.is_true(field.get("condition"), context):
-                    hidden.add(("field", field["code"]))
-                    context.pop(field["code"], None)
-    return hidden

@@ -5,15 +5,20 @@ The tree shape is the one documented in the team brief and in
 bounded number of queries and calls :func:`build_tree`.
 """
 
-import hashlib
-import json
 import re
 
-CHOICE_TYPES = ("select", "radio", "checkboxes", "multi_select")
-MASTER_TYPES = ("country", "state", "master")
-NUMBER_TYPES = ("integer", "decimal", "currency", "percentage")
-MULTI_TYPES = ("checkboxes", "multi_select")
-BOOLEAN_TYPES = ("boolean", "consent")
+# CHOICE_TYPES, MASTER_TYPES, MULTI_TYPES and iter_fields stay importable from here
+# until form_checks imports them from form_tree (H2's step of issue 11)
+from .form_tree import (  # noqa: F401
+    BOOLEAN_TYPES,
+    CHOICE_TYPES,
+    MASTER_TYPES,
+    MULTI_CHOICE_TYPES,
+    NUMBER_TYPES,
+    iter_fields,
+)
+
+MULTI_TYPES = MULTI_CHOICE_TYPES  # form_checks' name, until then
 TRUE_WORDS = ("1", "true", "yes", "y", "on")
 FALSE_WORDS = ("0", "false", "no", "n", "off")
 DATE_BOUND_RE = re.compile(r"^(today([+-]\d+[dwmy])?|\d{4}-\d{2}-\d{2})$")
@@ -32,17 +37,6 @@ MESSAGE_RULES = (
     "file_type",
     "file_size",
 )
-
-
-def canonical_json(tree):
-    """Return the canonical JSON text of ``tree`` (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(tree, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def checksum(tree):
-    """Return the sha256 hex digest of the canonical JSON of ``tree`` without ``checksum``."""
-    body = {key: value for key, value in tree.items() if key != "checksum"}
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
 def parse_number(text):
@@ -72,7 +66,7 @@ def parse_default(field_type, text):
         if word in FALSE_WORDS:
             return False
         raise ValueError(text)
-    if field_type in MULTI_TYPES:
+    if field_type in MULTI_CHOICE_TYPES:
         return [item.strip() for item in str(text).split(",") if item.strip()]
     return text
 
@@ -215,11 +209,3 @@ def build_tree(form, pages, sections, fields, choices, rules, messages, master_c
             for row in pages
         ],
     }
-
-
-def iter_fields(tree):
-    """Yield (page, section, field) for every field node of a tree."""
-    for page in tree.get("pages", []):
-        for section in page.get("sections", []):
-            for field in section.get("fields", []):
-                yield page, section, field

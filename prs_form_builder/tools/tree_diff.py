@@ -1,6 +1,6 @@
 """Compare two form trees (pure Python): nodes added, removed and changed."""
 
-from .serializer import iter_fields
+from . import form_tree
 
 NODE_ORDER = {"form": 0, "rule": 1, "page": 2, "section": 3, "field": 4}
 
@@ -9,24 +9,24 @@ def _flatten(tree):
     """{(kind, code): (path, settings)} for every node of ``tree``."""
     nodes = {("form", tree.get("code")): (tree.get("code"), {"title": tree.get("title")})}
 
-    def rules(rule_list, parent):
-        for rule in rule_list or []:
+    def rules(node, parent):
+        for rule in form_tree.node_rules(node):
             nodes[("rule", rule["code"])] = (
                 f"{parent}/{rule['code']}",
                 {"expr": rule.get("expr"), "message": rule.get("message"), "parent": parent},
             )
 
-    rules(tree.get("rules"), tree.get("code"))
-    for page in tree.get("pages", []):
+    rules(tree, tree.get("code"))
+    for page in form_tree.tree_pages(tree):
         settings = {key: page.get(key) for key in ("title", "help", "condition")}
         nodes[("page", page["code"])] = (page["code"], settings)
-        for section in page.get("sections", []):
-            path = f"{page['code']}/{section['code']}"
-            settings = {key: section.get(key) for key in ("title", "help", "condition")}
-            settings["page"] = page["code"]
-            nodes[("section", section["code"])] = (path, settings)
-            rules(section.get("rules"), path)
-    for page, section, field in iter_fields(tree):
+    for page, section in form_tree.iter_sections(tree):
+        path = f"{page['code']}/{section['code']}"
+        settings = {key: section.get(key) for key in ("title", "help", "condition")}
+        settings["page"] = page["code"]
+        nodes[("section", section["code"])] = (path, settings)
+        rules(section, path)
+    for page, section, field in form_tree.iter_fields(tree):
         settings = {}
         for key, value in field.items():
             if key == "code":

@@ -41,18 +41,20 @@ import logging
 import math
 import re
 
-from . import expression
+from . import expression, form_tree
+from .form_tree import (
+    BOOLEAN_TYPES,
+    DATE_TYPES,
+    MULTI_CHOICE_TYPES,
+    NUMBER_TYPES,
+    OPTION_TYPES,
+    TEMPORAL_TYPES,
+    TEXT_TYPES,
+)
 
 _logger = logging.getLogger(__name__)
 
 __all__ = ["validate_answers", "resolve_date_bound"]
-
-TEXT_TYPES = ("text", "textarea", "email", "phone", "hidden")
-NUMBER_TYPES = ("integer", "decimal", "currency", "percentage")
-SINGLE_CHOICE_TYPES = ("select", "radio")
-MULTI_CHOICE_TYPES = ("checkboxes", "multi_select")
-MASTER_TYPES = ("country", "state", "master")
-BOOLEAN_TYPES = ("boolean", "consent")
 
 #: Longest text answer accepted (characters), before any rule runs.
 MAX_TEXT_LENGTH = 65536
@@ -140,18 +142,6 @@ def resolve_date_bound(bound, today):
         return _add_months(today, count * (12 if unit == "y" else 1))
     except OverflowError:
         return None
-
-
-def _today(today):
-    if isinstance(today, datetime.datetime):
-        return today.date()
-    if isinstance(today, datetime.date):
-        return today
-    if isinstance(today, str):
-        day = _parse_date(today[:10])
-        if day:
-            return day
-    return datetime.date.today()
 
 
 def _parse_date(text):
@@ -329,7 +319,7 @@ def _coerce(field, value):
         if isinstance(value, str) and not value.strip():
             return None
         return _coerce_integer(value) if kind == "integer" else _coerce_decimal(field, value)
-    if kind in ("date", "time", "datetime"):
+    if kind in TEMPORAL_TYPES:
         if isinstance(value, str) and not value.strip():
             return None
         return {"date": _coerce_date, "time": _coerce_time, "datetime": _coerce_datetime}[kind](
@@ -339,7 +329,7 @@ def _coerce(field, value):
         return _coerce_boolean(value)
     if kind in MULTI_CHOICE_TYPES:
         return _coerce_multi(value)
-    if kind in SINGLE_CHOICE_TYPES or kind in MASTER_TYPES:
+    if kind in OPTION_TYPES:
         return _coerce_single(value)
     if kind == "file":
         return _coerce_file(value)
@@ -364,12 +354,6 @@ def _is_empty(value):
 def _rules(field):
     rules = field.get("validation")
     return rules if isinstance(rules, dict) else {}
-
-
-def _as_set(values):
-    if isinstance(values, set | frozenset | list | tuple):
-        return {value for value in values if isinstance(value, str)}
-    return set()
 
 
 def _number(value):
@@ -429,7 +413,7 @@ def _format_number(value):
 
 
 def _check_dates(field, value, today):
-    if field.get("type") not in ("date", "datetime") or not isinstance(value, str):
+    if field.get("type") not in DATE_TYPES or not isinstance(value, str):
         return
     rules = _rules(field)
     day = _parse_date(value[:10])
@@ -443,28 +427,11 @@ def _check_dates(field, value, today):
         raise _Invalid("max_date", limit=high.isoformat())
 
 
-def _allowed_values(field, masters):
-    """The set of allowed values of a choice/master field, or None when not checkable."""
-    choices = field.get("choices") or []
-    values = {c.get("value") for c in _list(choices) if isinstance(c, dict)}
-    values = {value for value in values if isinstance(value, str)}
-    if values:
-        return values
-    master = field.get("master")
-    if master and isinstance(master, str):
-        if masters is not None and master in masters:
-            return _as_set(masters[master])
-        return None  # the caller did not give this master: not checked here
-    if field.get("type") in SINGLE_CHOICE_TYPES + MULTI_CHOICE_TYPES:
-        return set()
-    return None
-
-
 def _check_choice(field, value, masters):
     kind = field.get("type")
-    if kind not in SINGLE_CHOICE_TYPES + MULTI_CHOICE_TYPES + MASTER_TYPES:
+    if kind not in OPTION_TYPES:
         return
-    allowed = _allowed_values(field, masters)
+    allowed = form_tree.allowed_values(field, masters)
     if allowed is None:
         return
     items = value if isinstance(value, list) else [value]
@@ -526,55 +493,17 @@ def _error(field_code, code, message):
     return {"field": field_code if field_code else False, "code": code, "message": message}
 
 
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
-def _iter_tree(tree):
-    """(page, section, field) of every field node (malformed nodes skipped)."""
-    for page in _list(tree.get("pages")):
-        if not isinstance(page, dict):
-            continue
-        for section in _list(page.get("sections")):
-            if not isinstance(section, dict):
-                continue
-            for field in _list(section.get("fields")):
-                if isinstance(field, dict) and isinstance(field.get("code"), str):
-                    yield page, section, field
-
-
-def _visibility(tree, context):
-    """Codes of hidden fields and ids of hidden sections; prunes ``context`` in place."""
-    hidden_fields, hidden_sections = set(), set()
-    for page in _list(tree.get("pages")):
-        if not isinstance(page, dict):
-            continue
-        page_visible = expression.is_true(page.get("condition"), context)
-        for section in _list(page.get("sections")):
-            if not isinstance(section, dict):
-                continue
-            visible = page_visible and expression.is_true(section.get("condition"), context)
-            if not visible:
-                hidden_sections.add(id(section))
-            for field in _list(section.get("fields")):
-                if not isinstance(field, dict) or not isinstance(field.get("code"), str):
-                    continue
-                if not visible or not expression.is_true(field.get("condition"), context):
-                    hidden_fields.add(field["code"])
-                    context.pop(field["code"], None)
-    return hidden_fields, hidden_sections
-
-
 def _context_value(value):
     if isinstance(value, dict):  # a file: expressions see its name and type, not its bytes
         return {"name": value.get("name"), "mimetype": value.get("mimetype")}
     return value
 
 
-def _rule_errors(rules, context):
+def _rule_errors(node, context):
+    """The errors of the cross-field rules of a form or section node."""
     errors = []
-    for rule in _list(rules):
-        if not isinstance(rule, dict) or not rule.get("expr"):
+    for rule in form_tree.node_rules(node):
+        if not rule.get("expr"):
             continue
         if not expression.is_true(rule["expr"], context):
             message = rule.get("message")
@@ -621,13 +550,12 @@ def _field_error(field, value, present, context, masters, today):
 
 
 def _validate(tree, answers, masters, today):
-    fields = {}
-    for __, __, field in _iter_tree(tree):
-        fields.setdefault(field["code"], field)
+    fields = form_tree.fields_by_code(tree)
     coerced, errors, type_errors = _coerce_answers(fields, answers)
-    context = {"today": today.isoformat()}
-    context.update({code: _context_value(v) for code, v in coerced.items()})
-    hidden_fields, hidden_sections = _visibility(tree, context)
+    shown = form_tree.visibility(
+        tree, {code: _context_value(v) for code, v in coerced.items()}, today
+    )
+    context, hidden_fields = shown.context, shown.hidden_codes("field")
 
     values = {}
     for code, field in fields.items():
@@ -646,11 +574,10 @@ def _validate(tree, answers, masters, today):
                 value = {k: value[k] for k in ("name", "mimetype", "data")}
             values[code] = value
 
-    for page in _list(tree.get("pages")):
-        for section in _list(page.get("sections") if isinstance(page, dict) else None):
-            if isinstance(section, dict) and id(section) not in hidden_sections:
-                errors.extend(_rule_errors(section.get("rules"), context))
-    errors.extend(_rule_errors(tree.get("rules"), context))
+    for __, section in form_tree.iter_sections(tree):
+        if shown.is_visible(section):
+            errors.extend(_rule_errors(section, context))
+    errors.extend(_rule_errors(tree, context))
     return values, errors
 
 
@@ -666,7 +593,7 @@ def validate_answers(tree, answers, masters=None, today=None):
     if masters is not None and not isinstance(masters, dict):
         masters = None
     try:
-        return _validate(tree, answers, masters, _today(today))
+        return _validate(tree, answers, masters, form_tree.as_date(today))
     except Exception:  # never a server error on hostile input: log it, answer an error
         _logger.exception("Answers could not be validated")
         return {}, [_error(False, "type", "The answers could not be validated.")]
