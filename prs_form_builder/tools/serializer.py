@@ -7,18 +7,8 @@ bounded number of queries and calls :func:`build_tree`.
 
 import re
 
-# CHOICE_TYPES, MASTER_TYPES, MULTI_TYPES and iter_fields stay importable from here
-# until form_checks imports them from form_tree (H2's step of issue 11)
-from .form_tree import (  # noqa: F401
-    BOOLEAN_TYPES,
-    CHOICE_TYPES,
-    MASTER_TYPES,
-    MULTI_CHOICE_TYPES,
-    NUMBER_TYPES,
-    iter_fields,
-)
+from .form_tree import BOOLEAN_TYPES, MULTI_CHOICE_TYPES, NUMBER_TYPES
 
-MULTI_TYPES = MULTI_CHOICE_TYPES  # form_checks' name, until then
 TRUE_WORDS = ("1", "true", "yes", "y", "on")
 FALSE_WORDS = ("0", "false", "no", "n", "off")
 DATE_BOUND_RE = re.compile(r"^(today([+-]\d+[dwmy])?|\d{4}-\d{2}-\d{2})$")
