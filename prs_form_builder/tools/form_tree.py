@@ -175,8 +175,8 @@ def as_date(today=None):
     if isinstance(today, str) and _ISO_DATE_RE.fullmatch(today[:10]):
         try:
             return datetime.date.fromisoformat(today[:10])
-        except ValueError:
-            pass
+        except ValueError:  # 2027-02-30: not a day, the server's date is used
+            return datetime.date.today()
     return datetime.date.today()
 
 
