@@ -21,7 +21,6 @@ from .parser import (
     children,
     loose_syntax,
     parse,
-    string_literals,
     walk,
 )
 from .values import ALL_MEMBERS, ExpressionError, is_number
@@ -61,18 +60,6 @@ def names(expr):
     if expr is None or (isinstance(expr, str) and not expr.strip()):
         return set()
     return tree_names(parse(expr))
-
-
-def _text_problems(expr):
-    """A backslash in a string literal that does not escape its quote."""
-    for literal in string_literals(expr):
-        body = literal[1:-1].replace("\\" + literal[0], "")
-        if "\\" in body:
-            return [
-                "A backslash in text is read literally by the renderer (only \\' or \\\" "
-                "may be escaped); remove it"
-            ]
-    return []
 
 
 def _construct_problems(tree):
@@ -125,7 +112,7 @@ def check(expr, known_names, list_names=()):
         tree = parse(expr)
     except ExpressionError as exc:
         return [str(exc)]
-    problems = loose_syntax(expr) + _text_problems(expr) + _construct_problems(tree)
+    problems = loose_syntax(expr) + _construct_problems(tree)
     known = set(known_names or ())
     lists = set(list_names or ())
     for name in sorted(tree_names(tree)):

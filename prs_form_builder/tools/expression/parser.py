@@ -287,9 +287,10 @@ def unquote(text):
     return body.replace("\\\\", "\\", 1)
 
 
-def string_literals(text):
-    """The quoted string literals of ``text`` as written (quotes included)."""
-    return [element for element in _SPLIT_RE.split(text) if element[:1] in ("'", '"')]
+_BACKSLASH = (
+    "A backslash in text is read literally by the renderer (only \\' or \\\" may be "
+    "escaped); remove it"
+)
 
 
 def tokenize(text, notes=None):
@@ -309,6 +310,9 @@ def tokenize(text, notes=None):
         elif element == "-" and (not tokens or tokens[-1].type in _NEGATE_AFTER):
             negate, spaced = True, False
         else:
+            if element[0] in "'\"" and notes is not None:
+                if "\\" in element[1:-1].replace("\\" + element[0], ""):
+                    notes.append(_BACKSLASH)
             if negate:
                 if spaced and notes is not None:
                     notes.append(f"Write '-{element}' without a space after the minus sign")
@@ -711,8 +715,10 @@ def _cached(expr):
 def loose_syntax(expr):
     """What jexl accepts in ``expr`` but reads more loosely than it looks: a value left
     empty (``[1,,2]``, ``a ? : b``, ``a ? b :``), a bracket never closed (``(a``), a
-    space inside a negative number (``- 5``). The renderer evaluates them; the server
-    refuses them at save (they are slips, and another jexl reader would refuse them).
+    space inside a negative number (``- 5``), a backslash in text other than before its
+    quote (jexl keeps ``\\n`` as two characters, unescapes only the first ``\\\\``).
+    The renderer evaluates them; the server refuses them at save (they are slips, and
+    another jexl reader would refuse them).
 
     :raises ExpressionError: as :func:`parse`.
     """
