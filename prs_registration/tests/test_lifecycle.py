@@ -189,3 +189,18 @@ class TestLifecycle(PrsRegistrationCase):
         self.assertEqual((attendee.state, attendee.prs_state), ("draft", "submitted"))
         attendee.action_confirm()
         self.assertEqual((attendee.state, attendee.prs_state), ("open", "confirmed"))
+
+    def test_core_event_id_kept(self):
+        """The PRS mixin does not change core's event_id (required, restrict, no index)."""
+        field = self.Registration._fields["event_id"]
+        self.assertTrue(field.required)
+        self.assertEqual(field.ondelete, "restrict")
+        self.assertFalse(field.index)
+        self.env.cr.execute(
+            """SELECT confdeltype FROM pg_constraint
+               WHERE conrelid = 'event_registration'::regclass AND contype = 'f'
+                 AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
+                                     WHERE attrelid = 'event_registration'::regclass
+                                       AND attname = 'event_id')]"""
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], "r")
