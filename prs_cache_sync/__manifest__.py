@@ -9,7 +9,7 @@
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
     "depends": ["prs_base", "prs_form_builder", "event", "prs_event_flow"],
-    "external_dependencies": {"python": ["redis", "jsonschema"]},
+    "external_dependencies": {"python": ["redis", "jsonschema", "referencing"]},
     "data": [
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
