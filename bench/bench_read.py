@@ -26,32 +26,6 @@ import common
 import fixtures
 
 FORM_READ = ["code", "title", "name"]
-PAGE_READ = ["form_id", "code", "title", "help", "condition"]
-SECTION_READ = ["page_id", "code", "title", "help", "condition"]
-FIELD_READ = [
-    "section_id",
-    "code",
-    "field_type",
-    "label",
-    "help",
-    "placeholder",
-    "required",
-    "required_if",
-    "condition",
-    "default_value",
-    "min_length",
-    "max_length",
-    "pattern",
-    "pattern_message",
-    "min_value",
-    "max_value",
-    "min_date",
-    "max_date",
-    "file_types",
-    "max_file_size_mb",
-    "digits",
-    "master_id",
-]
 CHOICE_READ = ["field_id", "value", "label"]
 
 
@@ -100,6 +74,12 @@ class JsonRpcClient:
     def __init__(self, url, db):
         import requests
 
+        # the columns the serializer reads, level by level
+        from odoo.addons.prs_form_builder.models import form_form
+
+        self.page_read = form_form.PAGE_READ
+        self.section_read = form_form.SECTION_READ
+        self.field_read = form_form.FIELD_READ
         self.url = url
         self.session = requests.Session()
         self.calls = 0
@@ -134,18 +114,18 @@ class JsonRpcClient:
     def form_tree(self, form_id):
         form = self.search_read("form.form", [("id", "=", form_id)], FORM_READ)[0]
         pages = self.search_read(
-            "form.page", [("form_id", "=", form_id)], PAGE_READ, "sequence, id"
+            "form.page", [("form_id", "=", form_id)], self.page_read, "sequence, id"
         )
         sections = self.search_read(
             "form.section",
             [("page_id", "in", [page["id"] for page in pages])],
-            SECTION_READ,
+            self.section_read,
             "sequence, id",
         )
         fields = self.search_read(
             "form.field",
             [("section_id", "in", [section["id"] for section in sections])],
-            FIELD_READ,
+            self.field_read,
             "sequence, id",
         )
         choices = self.search_read(

@@ -1,7 +1,8 @@
-"""Builders of benchmark data through the ORM (the real models, no shortcuts):
-forms of N fields, programs with a published flow, answers that pass validation."""
+"""Builders of benchmark data through the ORM (the real models, no shortcuts), with the
+tests' fixture builders (``FormBuilder``, ``FlowBuilder``): forms of N fields, programs
+with a published flow, answers that pass validation. Odoo must be loaded first
+(``common.prepare``)."""
 
-import datetime
 import uuid
 
 # Field types cycled through a generated form, with the settings a configurator gives
@@ -23,22 +24,20 @@ CHOICE_TYPES = ("select", "radio", "checkboxes", "multi_select")
 
 
 def field_values(index, required=True):
+    """Create values of the ``index``-th field of a generated form."""
+    from odoo.addons.prs_form_builder.tests.common import FormBuilder
+
     field_type, settings, _answer = FIELD_KINDS[index % len(FIELD_KINDS)]
-    values = {
-        "sequence": index + 1,
-        "code": f"f{index:04d}",
-        "label": f"Question {index + 1} ({field_type})",
-        "help": f"Help text of question {index + 1}.",
-        "field_type": field_type,
-        "required": required,
+    return FormBuilder.field(
+        f"f{index:04d}",
+        field_type,
+        choices=CHOICES if field_type in CHOICE_TYPES else (),
+        sequence=index + 1,
+        label=f"Question {index + 1} ({field_type})",
+        help=f"Help text of question {index + 1}.",
+        required=required,
         **settings,
-    }
-    if field_type in CHOICE_TYPES:
-        values["choice_ids"] = [
-            (0, 0, {"sequence": i, "value": value, "label": label})
-            for i, (value, label) in enumerate(CHOICES)
-        ]
-    return values
+    )
 
 
 def answers_for(n_fields):
@@ -56,95 +55,50 @@ def layout(n_fields):
 
 
 def create_form(env, code, n_fields, required=True):
-    """A draft form of ``n_fields`` fields over pages and sections (see :func:`layout`)."""
-    pages, sections, per_section = layout(n_fields)
-    index = 0
-    page_cmds = []
-    for page in range(pages):
-        section_cmds = []
-        for section in range(sections):
-            fields = []
-            for _i in range(per_section):
-                fields.append((0, 0, field_values(index, required=required)))
-                index += 1
-            section_cmds.append(
-                (
-                    0,
-                    0,
-                    {
-                        "sequence": section,
-                        "code": f"p{page}s{section}",
-                        "title": f"Section {section + 1}",
-                        "field_ids": fields,
-                    },
+    """A draft form of ``n_fields`` fields over pages and sections (see :func:`layout`),
+    built with the tests' form builder."""
+    from odoo.addons.prs_form_builder.tests.common import FormBuilder
+
+    n_pages, n_sections, per_section = layout(n_fields)
+    assert n_pages * n_sections * per_section == n_fields, n_fields
+    fields = iter(field_values(index, required=required) for index in range(n_fields))
+    pages = [
+        FormBuilder.page(
+            f"p{page}",
+            [
+                FormBuilder.section(
+                    f"p{page}s{section}",
+                    [next(fields) for _i in range(per_section)],
+                    title=f"Section {section + 1}",
                 )
-            )
-        page_cmds.append(
-            (
-                0,
-                0,
-                {
-                    "sequence": page,
-                    "code": f"p{page}",
-                    "title": f"Page {page + 1}",
-                    "section_ids": section_cmds,
-                },
-            )
+                for section in range(n_sections)
+            ],
+            title=f"Page {page + 1}",
         )
-    assert index == n_fields, (index, n_fields)
-    return env["form.form"].create(
-        {"name": f"Bench form {code}", "code": code, "page_ids": page_cmds}
-    )
+        for page in range(n_pages)
+    ]
+    return FormBuilder.create_form(env, code, pages=pages, name=f"Bench form {code}")
 
 
 def create_program(env, code, forms=(), n_steps=None, confirmation=True):
-    """A program open for registration now with one published flow of form steps.
+    """A program open for registration now with one published flow of form steps,
+    built with the tests' flow builder.
 
     ``forms``: one form per step; or ``n_steps`` steps all using ``forms[0]``.
     """
-    now = datetime.datetime.now().replace(microsecond=0)
-    program = env["event.event"].create(
-        {
-            "name": f"Bench program {code}",
-            "prs_code": code,
-            "date_begin": now + datetime.timedelta(days=60),
-            "date_end": now + datetime.timedelta(days=65),
-            "prs_registration_opens_at": now - datetime.timedelta(days=1),
-            "prs_registration_closes_at": now + datetime.timedelta(days=30),
-        }
-    )
+    from odoo.addons.prs_event_flow.tests.common import FlowBuilder
+
+    program = FlowBuilder.create_program(env, code, name=f"Bench program {code}")
     step_forms = list(forms) if n_steps is None else [forms[0]] * n_steps
     steps = [
-        (
-            0,
-            0,
-            {
-                "code": f"s{i:03d}",
-                "name": f"Step {i + 1}",
-                "sequence": (i + 1) * 10,
-                "step_type": "form",
-                "form_id": form.id,
-            },
-        )
+        dict(FlowBuilder.step(f"s{i:03d}", (i + 1) * 10, form=form), name=f"Step {i + 1}")
         for i, form in enumerate(step_forms)
     ]
     if confirmation:
-        steps.append(
-            (
-                0,
-                0,
-                {
-                    "code": "done",
-                    "name": "Done",
-                    "sequence": 10000,
-                    "step_type": "confirmation",
-                },
-            )
-        )
-    flow = env["event.flow"].create(
-        {"event_id": program.id, "code": "standard", "name": "Standard", "step_ids": steps}
+        steps.append(FlowBuilder.step("done", 10000, step_type="confirmation"))
+    flow = FlowBuilder.create_flow(
+        env, program, steps, code="standard", name="Standard", publish=True
     )
-    flow.action_publish()
     return program, flow
 
 
