@@ -20,12 +20,12 @@ FIELD_KINDS = [
     ("decimal", {"min_value": "0", "max_value": "1000", "digits": 2}, 12.5),
 ]
 CHOICES = [("a", "Alpha"), ("b", "Beta"), ("c", "Gamma"), ("d", "Delta")]
-CHOICE_TYPES = ("select", "radio", "checkboxes", "multi_select")
 
 
 def field_values(index, required=True):
     """Create values of the ``index``-th field of a generated form."""
     from odoo.addons.prs_form_builder.tests.common import FormBuilder
+    from odoo.addons.prs_form_builder.tools.form_tree import CHOICE_TYPES
 
     field_type, settings, _answer = FIELD_KINDS[index % len(FIELD_KINDS)]
     return FormBuilder.field(
