@@ -100,15 +100,8 @@ _CHILDREN = []
 
 
 def _stop_children():
-    for proc in reversed(_CHILDREN):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    _CHILDREN.clear()
+    for proc in reversed(list(_CHILDREN)):
+        stop(proc)
 
 
 atexit.register(_stop_children)
