@@ -11,27 +11,16 @@ from hypothesis import strategies as st
 from odoo import Command
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.prs_form_builder.tools.validation import resolve_date_bound, validate_answers
+from odoo.addons.prs_form_builder.tools.validation import (
+    DEFAULT_MESSAGES,
+    resolve_date_bound,
+    validate_answers,
+)
 
 from .common import FormBuilder
 
 TODAY = datetime.date(2026, 11, 25)
-ERROR_CODES = {
-    "unknown_field",
-    "required",
-    "type",
-    "min_length",
-    "max_length",
-    "pattern",
-    "min_value",
-    "max_value",
-    "min_date",
-    "max_date",
-    "choice",
-    "file_type",
-    "file_size",
-    "rule",
-}
+ERROR_CODES = set(DEFAULT_MESSAGES)  # the codes the validator reports
 
 
 MB = 1024 * 1024  # max_file_size_mb of a size given in bytes: size / MB
