@@ -9,6 +9,7 @@
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
     "depends": [
+        "event",
         "prs_base",
         "prs_form_builder",
         "prs_event_flow",

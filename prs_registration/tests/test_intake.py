@@ -154,6 +154,18 @@ class TestIntake(PrsRegistrationCase):
             with self.subTest(payload=payload):
                 self.assertIntakeError(self.submit(payload), "malformed")
 
+    def test_deep_nesting_is_malformed(self):
+        """An answer nested thousands of levels deep is ``malformed`` (the check never
+        recurses into it), and an ordinary depth passes that check."""
+        deep = "x"
+        for _index in range(5000):
+            deep = [deep]
+        result = self.submit(self.payload(answers=self.personal_answers(first_name=deep)))
+        self.assertIntakeError(result, "malformed")
+        self.assertIn("nests deeper", result["errors"][0]["message"])
+        shallow = self.submit(self.payload(answers=self.personal_answers(first_name=[["x"]])))
+        self.assertNotEqual(shallow["errors"][0]["code"], "malformed")
+
     def test_payload_too_large(self):
         """A payload over the size bound is refused with payload_too_large."""
         answers = self.personal_answers(first_name="x" * (300 * 1024))

@@ -17,6 +17,9 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_INT = 2**31 - 1
 #: Longest error message (a schema message quotes the offending value).
 MAX_MESSAGE = 300
+# deepest list/dict nesting accepted in a request (a real one nests 3 levels: payload,
+# answers, a file or a list of choices)
+MAX_NESTING = 32
 REQUEST_SCHEMA = os.path.join(
     os.path.dirname(os.path.dirname(__file__)), "schemas", "prs.submit.request.1.json"
 )
@@ -86,11 +89,38 @@ def _schema_errors(payload):
     ]
 
 
+def nesting_depth(value, limit):
+    """Depth of lists/dicts in ``value`` (a scalar is 0), counted without recursion and
+    stopping as soon as it passes ``limit``."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
 def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
     """Return a list of structured errors about the payload ([] when fine): the size
-    bound first (``payload_too_large``), then the request schema (``malformed``)."""
+    bound first (``payload_too_large``), then the request schema (``malformed``).
+
+    Nesting deeper than ``MAX_NESTING`` is refused first, before anything walks the
+    payload recursively (the JSON encoder, the schema validator)."""
     if not isinstance(payload, dict):
         return _schema_errors(payload)
+    if nesting_depth(payload, MAX_NESTING) > MAX_NESTING:
+        return [
+            error("malformed", f"$: the payload nests deeper than {MAX_NESTING} levels.")
+        ]
     try:
         size = len(form_tree.canonical_json(payload).encode())
     except (TypeError, ValueError, RecursionError):
