@@ -1,8 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.prs_base.tools.codes import slugify_code
-
 
 class FormField(models.Model):
     _name = "form.field"
@@ -42,11 +40,6 @@ class FormField(models.Model):
         copy=False,
         help="Field library entry this field was created from.",
     )
-
-    @api.depends("label")
-    def _compute_code(self):
-        for field in self:
-            field.code = field.code or (field.label and slugify_code(field.label, "field"))
 
     @api.model
     def _prs_forms_from_vals(self, vals_list):

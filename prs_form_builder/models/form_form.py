@@ -7,41 +7,15 @@ from odoo.tools import html_sanitize
 from odoo.addons.prs_base.tools.codes import CODE_RE, RESERVED_CODES, unique_code
 
 from ..tools import form_checks, form_tree, serializer, validation
+from .form_field_settings_mixin import SETTINGS_FIELDS
 
 # form.form fields that make up the published tree: read-only while published
 TREE_FIELDS = frozenset({"code", "title", "page_ids", "rule_ids", "section_ids", "field_ids"})
 
 PAGE_READ = ["form_id", "code", "title", "help", "condition"]
 SECTION_READ = ["page_id", "code", "title", "help", "condition"]
-FIELD_READ = [
-    "section_id",
-    "code",
-    "field_type",
-    "label",
-    "help",
-    "placeholder",
-    "required",
-    "required_if",
-    "condition",
-    "default_value",
-    "min_length",
-    "max_length",
-    "pattern",
-    "pattern_message",
-    "min_value",
-    "max_value",
-    "min_date",
-    "max_date",
-    "file_types",
-    "max_file_size_mb",
-    "digits",
-    "master_id",
-    "transform",
-    "maps_to",
-    "sensitive",
-    "consent_text",
-    "content",
-]
+# every setting a field shares with the field library, plus its place and logic
+FIELD_READ = ["section_id", "code", "required_if", "condition", *SETTINGS_FIELDS]
 
 
 class FormForm(models.Model):
@@ -463,17 +437,13 @@ class FormForm(models.Model):
         for index, page in enumerate(form_tree.tree_pages(tree)):
             commands_pages.append(
                 Command.create(
-                    {
-                        "sequence": (index + 1) * 10,
-                        "code": page["code"],
-                        "title": page.get("title") or page["code"],
-                        "help": page.get("help") or False,
-                        "condition": page.get("condition") or False,
-                        "section_ids": [
+                    dict(
+                        self._prs_node_values(page, index),
+                        section_ids=[
                             Command.create(self._prs_section_values(section, i, master_ids))
                             for i, section in enumerate(form_tree.page_sections(page))
                         ],
-                    }
+                    )
                 )
             )
         for index, rule in enumerate(form_tree.node_rules(tree)):
@@ -496,13 +466,20 @@ class FormForm(models.Model):
         }
 
     @api.model
-    def _prs_section_values(self, section, index, master_ids):
+    def _prs_node_values(self, node, index):
+        """The values a page or a section of a frozen tree gives its record."""
         return {
             "sequence": (index + 1) * 10,
-            "code": section["code"],
-            "title": section.get("title") or section["code"],
-            "help": section.get("help") or False,
-            "condition": section.get("condition") or False,
+            "code": node["code"],
+            "title": node.get("title") or node["code"],
+            "help": node.get("help") or False,
+            "condition": node.get("condition") or False,
+        }
+
+    @api.model
+    def _prs_section_values(self, section, index, master_ids):
+        return {
+            **self._prs_node_values(section, index),
             "field_ids": [
                 Command.create(self._prs_field_values(field, i, master_ids))
                 for i, field in enumerate(form_tree.section_fields(section))

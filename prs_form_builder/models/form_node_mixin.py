@@ -16,6 +16,15 @@ class FormNodeMixin(models.AbstractModel):
     _prs_code_source = False
     _prs_code_fallback = "node"
 
+    # ------------------------------------------------------------------ compute
+    @api.depends(lambda self: (self._prs_code_source,) if self._prs_code_source else ())
+    def _compute_code(self):
+        """A node without a code takes one generated from its label (``_prs_code_source``);
+        the models declaring ``code`` compute it with this method."""
+        for node in self:
+            source = node[node._prs_code_source]
+            node.code = node.code or (source and slugify_code(source, node._prs_code_fallback))
+
     # ------------------------------------------------------------------ helpers
     def _prs_get_forms(self):
         """The forms these nodes belong to."""

@@ -1,7 +1,5 @@
 from odoo import _, api, fields, models
 
-from odoo.addons.prs_base.tools.codes import slugify_code
-
 
 class FormPage(models.Model):
     _name = "form.page"
@@ -31,11 +29,6 @@ class FormPage(models.Model):
     field_ids = fields.One2many("form.field", "page_id", string="Fields")
     section_count = fields.Integer(compute="_compute_counts", string="Sections #")
     field_count = fields.Integer(compute="_compute_counts", string="Fields #")
-
-    @api.depends("title")
-    def _compute_code(self):
-        for page in self:
-            page.code = page.code or (page.title and slugify_code(page.title, "page"))
 
     @api.depends("section_ids", "field_ids")
     def _compute_counts(self):

@@ -1,7 +1,5 @@
 from odoo import _, api, fields, models
 
-from odoo.addons.prs_base.tools.codes import slugify_code
-
 
 class FormRule(models.Model):
     _name = "form.rule"
@@ -44,11 +42,6 @@ class FormRule(models.Model):
     )
     message = fields.Char(required=True, translate=True, help="Shown when the rule fails.")
     active = fields.Boolean(default=True)
-
-    @api.depends("message")
-    def _compute_code(self):
-        for rule in self:
-            rule.code = rule.code or (rule.message and slugify_code(rule.message, "rule"))
 
     @api.depends("section_id")
     def _compute_form_id(self):

@@ -1,7 +1,5 @@
 from odoo import _, api, fields, models
 
-from odoo.addons.prs_base.tools.codes import slugify_code
-
 
 class FormSection(models.Model):
     _name = "form.section"
@@ -31,13 +29,6 @@ class FormSection(models.Model):
     field_ids = fields.One2many("form.field", "section_id", string="Fields", copy=True)
     rule_ids = fields.One2many("form.rule", "section_id", string="Rules", copy=True)
     field_count = fields.Integer(compute="_compute_field_count", string="Fields #")
-
-    @api.depends("title")
-    def _compute_code(self):
-        for section in self:
-            section.code = section.code or (
-                section.title and slugify_code(section.title, "section")
-            )
 
     @api.depends("field_ids")
     def _compute_field_count(self):

@@ -3,25 +3,6 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 @tagged("post_install", "-at_install", "prs")
 class TestPrsGroups(TransactionCase):
-    def test_administrator_implies_configurator_and_coordinator(self):
-        """An administrator holds both the configurator and the coordinator groups."""
-        admin = self.env.ref("prs_base.group_prs_administrator")
-        implied = admin.trans_implied_ids
-        self.assertIn(self.env.ref("prs_base.group_prs_configurator"), implied)
-        self.assertIn(self.env.ref("prs_base.group_prs_coordinator"), implied)
-        user = new_test_user(
-            self.env, login="prs_adm", groups="prs_base.group_prs_administrator"
-        )
-        self.assertTrue(user.has_group("prs_base.group_prs_configurator"))
-        self.assertTrue(user.has_group("prs_base.group_prs_coordinator"))
-
-    def test_groups_share_one_category(self):
-        """The three user groups sit in the Global PRS category."""
-        category = self.env.ref("prs_base.module_category_global_prs")
-        for xmlid in ("configurator", "coordinator", "administrator"):
-            group = self.env.ref(f"prs_base.group_prs_{xmlid}")
-            self.assertEqual(group.category_id, category)
-
     def test_root_menu_visible_only_to_prs_users(self):
         """The Global PRS root menu shows for a configurator, not for a plain user."""
         menu = self.env.ref("prs_form_builder.menu_prs_root")

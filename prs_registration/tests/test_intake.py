@@ -163,6 +163,7 @@ class TestIntake(PrsRegistrationCase):
         result = self.submit(self.payload(answers=self.personal_answers(first_name=deep)))
         self.assertIntakeError(result, "malformed")
         self.assertIn("nests deeper", result["errors"][0]["message"])
+        self.assertIntakeError(self.submit(deep), "malformed")  # the payload itself
         shallow = self.submit(self.payload(answers=self.personal_answers(first_name=[["x"]])))
         self.assertNotEqual(shallow["errors"][0]["code"], "malformed")
 

@@ -115,12 +115,12 @@ def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
 
     Nesting deeper than ``MAX_NESTING`` is refused first, before anything walks the
     payload recursively (the JSON encoder, the schema validator)."""
-    if not isinstance(payload, dict):
-        return _schema_errors(payload)
     if nesting_depth(payload, MAX_NESTING) > MAX_NESTING:
         return [
             error("malformed", f"$: the payload nests deeper than {MAX_NESTING} levels.")
         ]
+    if not isinstance(payload, dict):
+        return _schema_errors(payload)
     try:
         size = len(form_tree.canonical_json(payload).encode())
     except (TypeError, ValueError, RecursionError):

@@ -1,4 +1,4 @@
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.prs_base.hooks import MOVED_XMLIDS, pre_init_hook, rename_xmlids
 from odoo.addons.prs_base.tools import codes, config
@@ -52,7 +52,12 @@ class TestPrsBaseGroups(TransactionCase):
             self.env.ref("prs_base.group_prs_configurator")
             | self.env.ref("prs_base.group_prs_coordinator"),
         )
-        self.assertEqual(admin.category_id, self.env.ref("prs_base.module_category_global_prs"))
+        category = self.env.ref("prs_base.module_category_global_prs")
+        for name in ("configurator", "coordinator", "administrator"):
+            self.assertEqual(self.env.ref(f"prs_base.group_prs_{name}").category_id, category)
+        user = new_test_user(self.env, login="prs_adm", groups="prs_base.group_prs_administrator")
+        self.assertTrue(user.has_group("prs_base.group_prs_configurator"))
+        self.assertTrue(user.has_group("prs_base.group_prs_coordinator"))
         api = self.env.ref("prs_base.group_prs_api")
         self.assertNotIn(self.env.ref("base.group_user"), api.trans_implied_ids)
         self.assertFalse(
