@@ -2,6 +2,8 @@
 # Create (or reuse) the run database with prs_suite and demo data, then serve Odoo on 8069.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+source "$(dirname "$0")/redis.sh"
+prs_start_redis
 DB=${PRS_DB:-prs}
 if ! psql -h 127.0.0.1 -U odoo -d postgres -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
     echo "[run] creating database $DB with prs_suite and demo data"

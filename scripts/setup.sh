@@ -43,6 +43,9 @@ need=()
 for pkg in libpq-dev libldap2-dev libsasl2-dev chromium postgresql redis-server; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
+# node and npm run the renderer conformance tests (npm jexl): Debian's, unless some are on PATH.
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if ((${#need[@]})); then
     say "installing Debian packages: ${need[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -68,12 +71,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     say "starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
 fi
-if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-    say "starting Redis"
-    mkdir -p /var/lib/redis /var/log/redis
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-        --dir /var/lib/redis --logfile /var/log/redis/prs.log
-fi
+source "$ROOT/scripts/redis.sh"
+prs_start_redis || die "Redis could not be started"
 for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
 pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL does not answer on 127.0.0.1:5432"
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || die "Redis does not answer on 127.0.0.1:6379"
