@@ -24,6 +24,11 @@
         "views/prs_form_builder_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "prs_form_builder/static/src/designer/*.js",
+            "prs_form_builder/static/src/designer/*.xml",
+            "prs_form_builder/static/src/designer/*.scss",
+        ],
         "web.assets_tests": ["prs_form_builder/static/tests/tours/*.js"],
     },
     "installable": True,

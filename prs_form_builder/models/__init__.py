@@ -12,3 +12,4 @@ from . import form_rule
 from . import form_form_version
 from . import form_field_template
 from . import form_field_template_choice
+from . import form_form_designer

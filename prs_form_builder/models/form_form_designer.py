@@ -1,0 +1,356 @@
+"""The designer's server side: one read of the whole outline, one call per edit.
+
+The designer (``static/src/designer/``) reads :meth:`FormForm.prs_designer_data` once,
+then sends every change as one :meth:`FormForm.prs_designer_edit` call, which writes
+through the ORM as the user (access rights, constraints, the logic check and the
+chatter behave as in the standard views) and answers the fresh outline with the
+operation that undoes the change.
+"""
+
+from odoo import Command, _, api, models
+from odoo.exceptions import UserError
+
+from odoo.addons.prs_base.tools.codes import slugify_code
+
+from ..tools import expression, form_checks, form_tree
+from .form_field_settings_mixin import SETTINGS_FIELDS
+
+# the node models the designer edits, with the field naming their parent
+NODE_PARENTS = {"form.page": "form_id", "form.section": "page_id", "form.field": "section_id"}
+NODE_KINDS = {"form.page": "page", "form.section": "section", "form.field": "field"}
+NODE_VALUES = {
+    "form.page": {"code", "title", "help", "condition"},
+    "form.section": {"code", "title", "help", "condition"},
+    "form.field": {"code", "required_if", "condition", "choice_ids", *SETTINGS_FIELDS},
+}
+CREATE_EXTRA = {"sequence", "message_ids", "rule_ids", "field_ids", "section_ids", "template_id"}
+CHOICE_TYPES = set(form_tree.CHOICE_TYPES) - set(form_tree.MASTER_TYPES)
+
+
+class FormForm(models.Model):
+    _inherit = "form.form"
+
+    # ------------------------------------------------------------------ read
+    def prs_designer_data(self):
+        """Everything the designer shows, read in a fixed number of queries: the form,
+        its outline (pages > sections > fields with their choices), the problems of each
+        node, and the palette (field types, field library, masters, form templates)."""
+        self.ensure_one()
+        env = self.env
+        pages = env["form.page"].search_read(
+            [("form_id", "=", self.id)], ["code", "title", "help", "condition"], order="sequence, id"
+        )
+        sections = env["form.section"].search_read(
+            [("form_id", "=", self.id)],
+            ["page_id", "code", "title", "help", "condition"],
+            order="sequence, id",
+            load=None,
+        )
+        field_rows = env["form.field"].search_read(
+            [("form_id", "=", self.id)],
+            ["section_id", "code", "required_if", "condition", *SETTINGS_FIELDS],
+            order="sequence, id",
+            load=None,
+        )
+        choices = env["form.field.choice"].search_read(
+            [("form_id", "=", self.id)], ["field_id", "value", "label"], order="sequence, id", load=None
+        )
+        by_field = {}
+        for choice in choices:
+            by_field.setdefault(choice.pop("field_id"), []).append(choice)
+        by_section = {}
+        for row in field_rows:
+            row["choices"] = by_field.get(row["id"], [])
+            by_section.setdefault(row["section_id"], []).append(row)
+        by_page = {}
+        for section in sections:
+            section["fields"] = by_section.get(section["id"], [])
+            by_page.setdefault(section["page_id"], []).append(section)
+        for page in pages:
+            page["sections"] = by_page.get(page["id"], [])
+        field_model = env["form.field"]
+        return {
+            "form": {
+                "id": self.id,
+                "name": self.name,
+                "code": self.code,
+                "state": self.state,
+                "version": self.version,
+                "readonly": self.state != "draft" or not self._prs_designer_can_write(),
+            },
+            "pages": pages,
+            "problems": self._prs_designer_problems(),
+            "palette": {
+                "types": field_model.fields_get(["field_type"])["field_type"]["selection"],
+                "maps_to": field_model.fields_get(["maps_to"])["maps_to"]["selection"],
+                "transforms": field_model.fields_get(["transform"])["transform"]["selection"],
+                "library": env["form.field.template"].search_read([], ["name", "field_type"]),
+                "masters": env["prs.master"].search_read([], ["code", "name"]),
+                "templates": self.search_read([("is_template", "=", True)], ["name", "code"]),
+            },
+        }
+
+    def _prs_designer_can_write(self):
+        return self.env["form.field"].check_access_rights("write", raise_exception=False)
+
+    def _prs_designer_problems(self, tree=None, publish=True):
+        """{node code: [message, ...]}: the logic lint of the tree (publish checks too, so
+        a node shows what would stop publishing while it is being edited)."""
+        tree = tree or self._prs_build_tree()
+        masters = self.env["prs.master"]._prs_allowed_values(form_tree.master_codes([tree]))
+        problems = {}
+        for problem in form_checks.check_tree(tree, expression, masters=masters, publish=publish):
+            kind, code = problem[0], problem[1]
+            problems.setdefault(code or "", []).append(
+                {"kind": kind, "problem": problem[2], "message": self._prs_problem_message(*problem)}
+            )
+        return problems
+
+    def prs_designer_lint(self, kind, code, attr, expr):
+        """Problems per node code if the ``attr`` expression of node ``code`` were
+        ``expr`` (nothing is written): the condition editor's check while typing."""
+        self.ensure_one()
+        tree = self._prs_build_tree()
+        nodes = {("form", tree["code"]): tree}
+        for page in form_tree.tree_pages(tree):
+            nodes[("page", page["code"])] = page
+            for section in form_tree.page_sections(page):
+                nodes[("section", section["code"])] = section
+                for field in form_tree.section_fields(section):
+                    nodes[("field", field["code"])] = field
+        node = nodes.get((kind, code))
+        if node is None or attr not in ("condition", "required_if"):
+            raise UserError(_("Unknown node %s.", code))
+        node[attr] = expr or None
+        return self._prs_designer_problems(tree, publish=False)
+
+    # ------------------------------------------------------------------ edit
+    def prs_designer_edit(self, operation):
+        """Apply one designer operation and return ``{"data", "undo", "node"}``: the new
+        outline, the operation undoing this one, and the node to select.
+
+        Operations (``op`` key): ``write`` (model, id, values), ``create`` (model,
+        values, index), ``delete`` (model, id), ``move`` (model, id, parent_id, index),
+        ``add_template`` (template_id, section_id, index), ``save_template`` (model, id),
+        ``new_version``.
+        """
+        self.ensure_one()
+        op = operation.get("op")
+        handler = {
+            "write": self._prs_designer_write,
+            "create": self._prs_designer_create,
+            "delete": self._prs_designer_delete,
+            "move": self._prs_designer_move,
+            "add_template": self._prs_designer_add_template,
+            "save_template": self._prs_designer_save_template,
+            "new_version": self._prs_designer_new_version,
+        }.get(op)
+        if handler is None:
+            raise UserError(_("Unknown designer operation %s.", op))
+        undo, node = handler(operation)
+        return {"data": self.prs_designer_data(), "undo": undo, "node": node}
+
+    def _prs_designer_node(self, model, node_id):
+        if model not in NODE_PARENTS:
+            raise UserError(_("The designer does not edit %s.", model))
+        node = self.env[model].browse(int(node_id)).exists()
+        if not node or node.form_id != self:
+            raise UserError(_("This node is not part of form %s.", self.display_name))
+        return node
+
+    def _prs_designer_parent(self, model, parent_id):
+        parent_model = self.env[model]._fields[NODE_PARENTS[model]].comodel_name
+        parent = self.env[parent_model].browse(int(parent_id)).exists()
+        form = parent if parent_model == "form.form" else parent.form_id
+        if not parent or form != self:
+            raise UserError(_("This node is not part of form %s.", self.display_name))
+        return parent
+
+    def _prs_designer_values(self, model, values, create=False):
+        allowed = NODE_VALUES[model] | {NODE_PARENTS[model]}
+        if create:
+            # a deleted node comes back with its children (undo) or from the library
+            allowed |= CREATE_EXTRA
+        unknown = set(values) - allowed
+        if unknown:
+            raise UserError(_("The designer does not edit %s.", ", ".join(sorted(unknown))))
+        return values
+
+    def _prs_designer_write(self, operation):
+        model = operation["model"]
+        node = self._prs_designer_node(model, operation["id"])
+        values = self._prs_designer_values(model, dict(operation["values"]))
+        values.pop(NODE_PARENTS[model], None)
+        old = node.read([name for name in values if name != "choice_ids"], load=None)[0]
+        old.pop("id")
+        if "choice_ids" in values:
+            old["choice_ids"] = [Command.clear()] + [
+                Command.create({"sequence": c.sequence, "value": c.value, "label": c.label})
+                for c in node.choice_ids
+            ]
+        node.write(values)
+        undo = {"op": "write", "model": model, "id": node.id, "values": old}
+        return undo, {"model": model, "id": node.id}
+
+    def _prs_designer_create(self, operation):
+        model = operation["model"]
+        values = self._prs_designer_values(model, dict(operation["values"]), create=True)
+        parent_field = NODE_PARENTS[model]
+        self._prs_designer_parent(model, values.get(parent_field) or 0)
+        if model == "form.field":
+            values.setdefault("label", self._prs_designer_type_label(values.get("field_type")))
+            if values.get("field_type") in CHOICE_TYPES and "choice_ids" not in values:
+                values["choice_ids"] = [
+                    Command.create({"sequence": 10 * i, "label": _("Option %s", i)})
+                    for i in (1, 2)
+                ]
+        elif model == "form.section":
+            values.setdefault("title", _("New Section"))
+        else:
+            values.setdefault("title", _("New Page"))
+        # the move below renumbers the siblings: one logic check for both
+        node = self.env[model].with_context(prs_defer_form_check=True).create(values)
+        node = node.with_env(self.env)
+        if operation.get("index") is not None:
+            self._prs_designer_place(node, node[parent_field], operation["index"])
+        self._prs_check_logic()
+        return {"op": "delete", "model": model, "id": node.id}, {"model": model, "id": node.id}
+
+    def _prs_designer_type_label(self, field_type):
+        selection = dict(self.env["form.field"]._fields["field_type"]._description_selection(self.env))
+        return selection.get(field_type) or _("New Field")
+
+    def _prs_designer_delete(self, operation):
+        model = operation["model"]
+        node = self._prs_designer_node(model, operation["id"])
+        parent_field = NODE_PARENTS[model]
+        parent = node[parent_field]
+        siblings = parent[_children_field(model)]
+        index = list(siblings.ids).index(node.id)
+        values = self._prs_designer_snapshot(node, index)
+        values[parent_field] = parent.id
+        node.unlink()
+        undo = {"op": "create", "model": model, "values": values, "index": index}
+        return undo, {"model": self._name, "id": self.id}
+
+    def _prs_designer_snapshot(self, node, index):
+        """Create values recreating ``node`` with its children (for undoing a delete)."""
+        tree = self._prs_build_tree()
+        master_codes = form_tree.master_codes([tree])
+        masters = self.env["prs.master"].with_context(active_test=False).search(
+            [("code", "in", list(master_codes))]
+        )
+        master_ids = {master.code: master.id for master in masters}
+        for page in form_tree.tree_pages(tree):
+            if node._name == "form.page" and page["code"] == node.code:
+                return dict(
+                    self._prs_node_values(page, index),
+                    section_ids=[
+                        Command.create(self._prs_section_values(section, i, master_ids))
+                        for i, section in enumerate(form_tree.page_sections(page))
+                    ],
+                )
+            for section in form_tree.page_sections(page):
+                if node._name == "form.section" and section["code"] == node.code:
+                    return self._prs_section_values(section, index, master_ids)
+                for field in form_tree.section_fields(section):
+                    if node._name == "form.field" and field["code"] == node.code:
+                        return self._prs_field_values(field, index, master_ids)
+        raise UserError(_("This node is not part of form %s.", self.display_name))
+
+    def _prs_designer_move(self, operation):
+        model = operation["model"]
+        node = self._prs_designer_node(model, operation["id"])
+        parent_field = NODE_PARENTS[model]
+        old_parent = node[parent_field]
+        old_index = list(old_parent[_children_field(model)].ids).index(node.id)
+        parent = self._prs_designer_parent(model, operation["parent_id"])
+        self._prs_designer_place(node, parent, int(operation["index"]))
+        self._prs_check_logic()
+        undo = {
+            "op": "move",
+            "model": model,
+            "id": node.id,
+            "parent_id": old_parent.id,
+            "index": old_index,
+        }
+        return undo, {"model": model, "id": node.id}
+
+    def _prs_designer_place(self, node, parent, index):
+        """Put ``node`` at ``index`` among ``parent``'s children, renumbering only the
+        sequences that change (checks deferred to the caller)."""
+        model = node._name
+        parent_field = NODE_PARENTS[model]
+        children = parent[_children_field(model)].filtered(lambda child: child != node)
+        ordered = list(children)
+        ordered.insert(max(0, min(index, len(ordered))), node)
+        deferred = self.with_context(prs_defer_form_check=True).env
+        if node[parent_field] != parent:
+            node.with_env(deferred).write({parent_field: parent.id})
+        for position, child in enumerate(ordered):
+            sequence = (position + 1) * 10
+            if child.sequence != sequence:
+                child.with_env(deferred).sequence = sequence
+
+    def _prs_designer_add_template(self, operation):
+        template = self.env["form.field.template"].browse(int(operation["template_id"])).exists()
+        if not template:
+            raise UserError(_("This field library entry no longer exists."))
+        section = self._prs_designer_parent("form.field", operation["section_id"])
+        values = template._prs_prepare_field_values(section)
+        return self._prs_designer_create(
+            {"model": "form.field", "values": values, "index": operation.get("index")}
+        )
+
+    def _prs_designer_save_template(self, operation):
+        """Save a field, or each field of a section, to the field library."""
+        model = operation["model"]
+        node = self._prs_designer_node(model, operation["id"])
+        fields_ = node if model == "form.field" else node.field_ids
+        if model == "form.page" or not fields_:
+            raise UserError(_("Save a field or a section with fields to the field library."))
+        prefix = f"{node.title}: " if model == "form.section" else ""
+        templates = self.env["form.field.template"].create(
+            [
+                dict(
+                    field._prs_settings_values(),
+                    name=f"{prefix}{field.label}",
+                    code=field.code,
+                    choice_ids=[
+                        Command.create({"sequence": c.sequence, "value": c.value, "label": c.label})
+                        for c in field.choice_ids
+                    ],
+                )
+                for field in fields_
+            ]
+        )
+        undo = {"op": "noop", "templates": templates.ids}
+        return undo, {"model": model, "id": node.id}
+
+    def _prs_designer_new_version(self, operation):
+        self.action_new_version()
+        return {"op": "noop"}, {"model": self._name, "id": self.id}
+
+    @api.model
+    def prs_designer_from_template(self, template_id, name, code=None):
+        """Create a draft form from a form template; return its id (the designer opens it)."""
+        template = self.browse(int(template_id)).exists()
+        if not template or not template.is_template:
+            raise UserError(_("Choose a form template."))
+        code = self._prs_free_form_code(code or slugify_code(name, "form"))
+        return template._prs_copy_from_template(name, code).id
+
+    def action_prs_designer(self):
+        """Open the designer on this form."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "prs_form_designer",
+            "name": _("Design %s", self.display_name),
+            "params": {"form_id": self.id, "program_id": self.env.context.get("prs_program_id")},
+            "context": {"active_id": self.id},
+        }
+
+
+def _children_field(model):
+    return {"form.page": "page_ids", "form.section": "section_ids", "form.field": "field_ids"}[model]
