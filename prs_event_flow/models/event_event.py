@@ -43,6 +43,18 @@ class EventEvent(models.Model):
         string="Waitlist Maximum", help="Maximum number of waitlisted registrations; 0: no limit."
     )
     prs_coordinator_ids = fields.Many2many(
+    prs_registration_closed = fields.Boolean(
+        string="Registration Closed",
+        tracking=True,
+        copy=False,
+        help="Close registration now, whatever the window says (the renderer shows the "
+        "reason).",
+    )
+    prs_closed_reason = fields.Char(
+        string="Closed Reason",
+        translate=True,
+        help="Why registration is closed; shown to participants by the renderer.",
+    )
         "res.users",
         "event_event_prs_coordinator_rel",
         "event_id",
@@ -138,6 +150,8 @@ class EventEvent(models.Model):
         "prs_is_program",
         "prs_registration_opens_at",
         "prs_registration_closes_at",
+        "prs_registration_closed",
+        "prs_closed_reason",
         "flow_ids.state",
     )
     def _compute_prs_is_open(self):
@@ -255,6 +269,8 @@ class EventEvent(models.Model):
         if now >= closes:
             return False, _("Registration closed on %s (UTC).", fields.Datetime.to_string(closes))
         if not any(flow.state == "published" for flow in self.flow_ids):
+        if self.prs_registration_closed:
+            return False, self.prs_closed_reason or _("Registration is closed.")
             return False, _("The program has no published flow.")
         return True, _("Open for registration until %s (UTC).", fields.Datetime.to_string(closes))
 
@@ -283,6 +299,50 @@ class EventEvent(models.Model):
         return action
 
     def action_prs_view_published_steps(self):
+    def _prs_capacity_states(self):
+        """``{program id: state}`` of these programs: ``closed`` (closed by the
+        configurator, or archived), ``full`` (no seat and no waitlist place), ``waitlist``
+        (no seat, waitlist places left) or ``open``. The registration window is not part
+        of it (it is published beside it). ``prs_registration`` counts the waitlist."""
+        states = {}
+        for program in self:
+            if program.prs_registration_closed or not program.active:
+                states[program.id] = "closed"
+            elif program.seats_limited and program.seats_max and program.seats_available <= 0:
+                states[program.id] = "waitlist" if program.prs_waitlist_allowed else "full"
+            else:
+                states[program.id] = "open"
+        return states
+
+    def _prs_on_capacity_changed(self):
+        """Hook: registrations of these programs took or freed a seat or a waitlist place
+        (``prs_cache_sync`` republishes the capacity state after the commit)."""
+        return True
+
+    def _prs_lock_capacity(self):
+        """Serialise the capacity decisions (seats, waitlist) of these programs: call it
+        before counting registrations to confirm, waitlist or promote them.
+
+        The program rows are locked in id order (no deadlock between two callers) and
+        rewritten unchanged. The rewrite matters: Odoo runs in REPEATABLE READ, so a
+        bare ``SELECT ... FOR UPDATE`` would let the waiting transaction go on counting
+        with its old snapshot, blind to what the first one committed. Locking a row
+        another transaction rewrote since this one's snapshot raises a serialisation
+        failure instead, and Odoo retries the whole call (RPC, web client, cron) in a
+        fresh transaction that counts the committed registrations.
+        """
+        if not self.ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM event_event WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                tuple(self.ids),
+            )
+        )
+        self.env.cr.execute(
+            SQL("UPDATE event_event SET write_date = write_date WHERE id IN %s", tuple(self.ids))
+        )
+
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prs_event_flow.event_flow_step_action"

@@ -295,6 +295,15 @@ class FormForm(models.Model):
             ["field_id", "value", "label"],
             order="sequence, id",
             load=None,
+        currency_ids = {row["currency_id"] for row in field_rows if row["currency_id"]}
+        currency_codes = {
+            currency.id: currency.name
+            for currency in env["res.currency"]
+            .with_context(active_test=False)
+            .browse(currency_ids)
+        }
+        for row in field_rows:
+            row["currency_code"] = currency_codes.get(row["currency_id"])
         )
         messages = env["form.field.message"].search_read(
             [("field_id", "in", field_ids)], ["field_id", "rule", "message"], load=None

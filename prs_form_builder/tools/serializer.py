@@ -93,6 +93,10 @@ def validation_node(row, messages=None):
         value = parse_number(row.get(key))
         if value is not None:
             validation[key] = value
+    if row.get("field_type") == "percentage":
+        # the validator keeps a percentage within 0..100: the node says so
+        validation["min_value"] = max(validation.get("min_value", 0), 0)
+        validation["max_value"] = min(validation.get("max_value", 100), 100)
     for key in ("min_date", "max_date"):
         if row.get(key):
             validation[key] = row[key].strip()
@@ -130,6 +134,7 @@ def field_node(row, choices=(), messages=None, master_code=None):
         "sensitive": bool(row.get("sensitive")),
         "consent_text": _text(row.get("consent_text")) if field_type == "consent" else None,
         "content": _text(row.get("content")) if field_type == "static" else None,
+        "currency": (row.get("currency_code") or None) if field_type == "currency" else None,
     }
 
 

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import capacity
+
 
 class EventEvent(models.Model):
     _inherit = "event.event"
@@ -54,9 +56,32 @@ class EventEvent(models.Model):
             program.seats_taken -= count
         return res
 
+    def _prs_capacity_states(self):
+        """Capacity states with the waitlist counted as intake counts it (one query for
+        all these programs): ``full`` when intake would refuse a first step."""
+        states = super()._prs_capacity_states()
+        registrations = self.env["event.registration"]
+        # sudo: counts of every registration of the programs, whoever asks; only counts
+        # are read.
+        counts = registrations.sudo()._prs_count_by_state(self, {"confirmed", "waitlisted"})
+        for program in self:
+            if states[program.id] == "closed":
+                continue
+            limits = registrations._prs_limits(program)
+            seats, __ = capacity.capacity_left(limits, program.id, counts)
+            if capacity.is_full(limits, program.id, counts):
+                states[program.id] = "full"
+            elif seats is not None and seats <= 0:
+                states[program.id] = "waitlist"
+            else:
+                states[program.id] = "open"
+        return states
+
     def _prs_promote_waitlist(self):
         """Confirm the oldest waitlisted registrations while seats are free."""
         registrations = self.env["event.registration"]
+        # sudo: the lock only rewrites the program rows unchanged (see _prs_lock_capacity)
+        self.sudo()._prs_lock_capacity()
         for program in self:
             waitlisted = registrations.search(
                 [
@@ -72,6 +97,8 @@ class EventEvent(models.Model):
             promote.action_prs_confirm()
 
     def action_prs_view_registrations(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prs_registration.event_registration_prs_action"

@@ -28,6 +28,8 @@ ODOO_TO_PRS_STATE = {
     "done": "confirmed",
     "cancel": "cancelled",
 }
+# states that hold a seat or a waitlist place (the program's capacity state counts them)
+CAPACITY_STATES = ("confirmed", "waitlisted")
 STATE_MAIL_TEMPLATES = {
     "confirmed": "prs_registration.mail_template_registration_confirmed",
     "waitlisted": "prs_registration.mail_template_registration_waitlisted",
@@ -86,7 +88,16 @@ class EventRegistration(models.Model):
             else:
                 vals["prs_state"] = ODOO_TO_PRS_STATE[vals.get("state") or "open"]
             vals.setdefault("prs_state_changed_at", now)
-        return super().create(vals_list)
+        registrations = super().create(vals_list)
+        registrations._prs_capacity_touched()._prs_on_capacity_changed()
+        return registrations
+
+    def _prs_capacity_touched(self):
+        """Programs where these real registrations hold (or held) a seat or a waitlist
+        place: their capacity state may have changed."""
+        return self.filtered(
+            lambda r: not r.prs_is_test and r.prs_state in CAPACITY_STATES
+        ).event_id
 
     def write(self, vals):
         if "prs_state" in vals:
@@ -168,7 +179,9 @@ class EventRegistration(models.Model):
                 _(
                     "Cannot %(action)s %(names)s: the registration is %(state)s.",
                     action=action,
+            touched = changed._prs_capacity_touched()
                     names=", ".join(wrong.mapped("display_name")),
+            (touched | changed._prs_capacity_touched())._prs_on_capacity_changed()
                     state=states[wrong[0].prs_state],
                 )
             )
