@@ -13,42 +13,59 @@ class EventEvent(models.Model):
             lambda flow: flow.state == "published" and flow.active and flow.event_id.active
         ).sorted(lambda flow: (flow.event_id.id, flow.sequence, flow.id))
 
-    def _prs_cache_entries(self, prefix, published_at):
-        """Outbox entries (``set``) of every step key and program index key of these
-        programs under ``prefix``; programs without a published flow have none."""
+    def _prs_cache_entries(self, prefix, published_at, index_only=False):
+        """Outbox entries (``set``) of every step key (default language and
+        ``<step key>:<lang>`` for every offered language) and program index key of these
+        programs under ``prefix``; programs without a published flow have none.
+        ``index_only``: the program index keys only (no form tree is read)."""
         entries = []
         flows_by_event = self._prs_cache_published_flows().grouped("event_id")
-        themes = self.browse([event.id for event in flows_by_event])._prs_theme_payloads()
+        published = self.browse([event.id for event in flows_by_event])
+        themes = published._prs_theme_payloads()
+        facts = published._prs_program_facts()
         for event in self:
             flows = flows_by_event.get(event)
             if not flows:
                 continue
-            program = payloads.program_info(event.id, event.prs_code, event.name)
+            program_facts = facts[event.id]
+            langs = program_facts["languages"]
+            default_lang = program_facts["default_language"]
             index_flows = []
             for flow in flows:
-                flow_info = payloads.flow_info(flow.id, flow.code, flow.name, flow.kind)
                 index_steps = []
-                for step in flow.step_ids.sorted(lambda s: (s.sequence, s.id)):
-                    step_info = payloads.step_info(
-                        step.id,
-                        step.code,
-                        step.name,
-                        step.step_type,
-                        step.sequence,
-                        step.condition,
-                        step.required,
-                    )
+                steps = flow.step_ids.sorted(lambda s: (s.sequence, s.id))
+                for step in steps:
                     key = payloads.step_key(prefix, event.id, flow.id, step.id)
-                    payload = payloads.build_step_payload(
-                        program, flow_info, step_info, step._prs_cache_form_tree(), published_at
-                    )
-                    entries.append(
-                        self._prs_cache_entry(key, "step", payload, event.id, flow.id, step.id)
-                    )
-                    index_steps.append((step_info, key))
+                    if index_only:
+                        index_steps.append(
+                            (step.with_context(lang=default_lang)._prs_cache_step_info(), key)
+                        )
+                        continue
+                    for lang in langs:
+                        payload = step.with_context(lang=lang)._prs_cache_step_payload(
+                            published_at, lang
+                        )
+                        ids = (event.id, flow.id, step.id)
+                        entries.append(
+                            self._prs_cache_entry(
+                                payloads.lang_key(key, lang), "step", payload, *ids
+                            )
+                        )
+                        if lang == default_lang:
+                            entries.append(self._prs_cache_entry(key, "step", payload, *ids))
+                            index_steps.append((payload["step"], key))
+                flow_info = payloads.flow_info(
+                    flow.id, flow.code, flow.with_context(lang=default_lang).name, flow.kind
+                )
                 index_flows.append((flow_info, index_steps))
+            program = dict(
+                payloads.program_info(
+                    event.id, event.prs_code, event.with_context(lang=default_lang).name
+                ),
+                **program_facts,
+            )
             payload = payloads.build_program_payload(
-                program, index_flows, published_at, theme=themes[event.id]
+                program, index_flows, published_at, theme=themes[event.id], langs=langs
             )
             entries.append(
                 self._prs_cache_entry(
@@ -56,6 +73,74 @@ class EventEvent(models.Model):
                 )
             )
         return entries
+
+    def _prs_program_languages(self):
+        """``{program id: (offered languages, default language)}``: the installed
+        languages in which every published form of the program's published flows has a
+        tree (so no payload mixes languages); the default is the program company's
+        language when offered, else en_US, else the first offered one. When no installed
+        language has every tree, only the first form's language is offered."""
+        installed = [lang for lang, __ in self.env["res.lang"].get_installed()]
+        flows_by_event = self._prs_cache_published_flows().grouped("event_id")
+        result = {}
+        for event in self:
+            offered = list(installed)
+            first = None
+            steps = flows_by_event.get(event, self.env["event.flow"]).step_ids
+            for step in steps.filtered(lambda s: s.step_type == "form"):
+                version = step.form_id.current_version_id
+                if not version:
+                    continue
+                first = first or version.lang
+                have = {version.lang, *(version.tree_translations or {})}
+                offered = [lang for lang in offered if lang in have]
+            if not offered:
+                offered = [first or installed[0]]
+            company_lang = event.company_id.partner_id.lang
+            for default in (company_lang, "en_US", offered[0]):
+                if default in offered:
+                    break
+            result[event.id] = (offered, default)
+        return result
+
+    def _prs_program_facts(self):
+        """``{program id: facts}`` (``payloads.program_facts``) of these programs."""
+        languages = self._prs_program_languages()
+        capacity = self._prs_capacity_states()
+        result = {}
+        for event in self:
+            langs, default_lang = languages[event.id]
+            venue = event.address_id
+            in_langs = {lang: event.with_context(lang=lang) for lang in langs}
+            reasons = (
+                {lang: record.prs_closed_reason or None for lang, record in in_langs.items()}
+                if capacity[event.id] == "closed" and event.prs_closed_reason
+                else {}
+            )
+            result[event.id] = payloads.program_facts(
+                {
+                    "date_begin": event.date_begin,
+                    "date_end": event.date_end,
+                    "opens_at": event.prs_registration_opens_at,
+                    "closes_at": event.prs_registration_closes_at,
+                    "timezone": event.date_tz,
+                    "venue": venue
+                    and {
+                        "name": venue.name or None,
+                        "city": venue.city or None,
+                        "country": venue.country_id.code or None,
+                    },
+                    "fee": event.prs_fee,
+                    "currency": event.prs_currency_id.name,
+                    "capacity": capacity[event.id],
+                    "reasons": reasons,
+                    "languages": langs,
+                    "default_language": default_lang,
+                    "names": {lang: record.name or "" for lang, record in in_langs.items()},
+                    "condition_values": in_langs[default_lang]._prs_program_context(),
+                }
+            )
+        return result
 
     @api.model
     def _prs_cache_entry(self, key, kind, payload, program_id, flow_id=0, step_id=0):
@@ -81,8 +166,20 @@ class EventEvent(models.Model):
 
     def action_prs_cache_publish(self):
         """Server action "Publish to Redis": rewrite these programs' keys."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         rows = self._prs_cache_sync(force=True)
         return self.env["prs.cache.key"]._prs_notify_queued(rows)
+
+    def _prs_on_capacity_changed(self):
+        """Republish the program index (capacity state) and the catalogue once, just
+        before the commit (delivered after it): a burst of registration changes in one
+        transaction queues at most one index write per program, and none when the
+        state did not change (checksums compare)."""
+        result = super()._prs_on_capacity_changed()
+        if self and not self.env.context.get("prs_cache_no_capacity"):
+            self.env["prs.cache.key"]._prs_defer(index_program_ids=self.ids)
+        return result
 
     def _prs_cache_scope(self):
         # sudo: whoever may edit a program keeps Redis in line, even without access to

@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from ..tools import payloads
+
 _logger = logging.getLogger(__name__)
 
 SYNC_BATCH = 50  # programs per batch of a resync (progress is logged per batch)
@@ -181,15 +183,22 @@ class PrsCacheKey(models.Model):
         )
 
     @api.model
-    def _prs_defer(self, program_ids=(), master_ids=(), master_codes=()):
+    def _prs_defer(self, program_ids=(), master_ids=(), master_codes=(), index_program_ids=()):
         """Sync these programs/masters once, just before the transaction commits (a loop
-        writing many items of one master queues one write, not one per item)."""
+        writing many items of one master queues one write, not one per item);
+        ``index_program_ids``: programs whose index (and the catalogue) only is synced."""
         data = self.env.cr.precommit.data
         deferred = data.get(DEFER_KEY)
         if deferred is None:
-            deferred = data[DEFER_KEY] = {"programs": set(), "masters": set(), "codes": set()}
+            deferred = data[DEFER_KEY] = {
+                "programs": set(),
+                "masters": set(),
+                "codes": set(),
+                "indexes": set(),
+            }
             self.env.cr.precommit.add(self._prs_run_deferred)
         deferred["programs"].update(program_ids)
+        deferred["indexes"].update(index_program_ids)
         deferred["masters"].update(master_ids)
         deferred["codes"].update(code for code in master_codes if code)
 
@@ -199,8 +208,12 @@ class PrsCacheKey(models.Model):
             return
         # sudo: the hooks that deferred these syncs ran for users allowed to publish.
         key_model_sudo = self.sudo()
+        indexes_only = deferred["indexes"] - deferred["programs"]
         if deferred["programs"]:
-            key_model_sudo._prs_sync_programs(deferred["programs"])
+            key_model_sudo._prs_sync_programs(deferred["programs"], catalogue=not indexes_only)
+        if indexes_only:
+            key_model_sudo._prs_sync_programs(indexes_only, index_only=True)
+        deferred["indexes"].clear()
         if deferred["masters"] or deferred["codes"]:
             masters = self.env["prs.master"].browse(deferred["masters"]).exists()
             key_model_sudo._prs_sync_masters(masters, extra_codes=deferred["codes"])
@@ -270,11 +283,14 @@ class PrsCacheKey(models.Model):
         return rows
 
     @api.model
-    def _prs_sync_programs(self, program_ids, targets=None, force=False):
+    def _prs_sync_programs(
+        self, program_ids, targets=None, force=False, index_only=False, catalogue=True
+    ):
         """Bring the step and program index keys of these programs (event ids) in line
         with the database on every active target (or ``targets``): published flows are
         written, everything else these programs had in Redis (everything, for deleted
-        programs) is deleted."""
+        programs) is deleted. ``index_only``: the program index keys only; ``catalogue``:
+        the catalogue too."""
         program_ids = sorted(set(program_ids))
         targets = self._prs_targets(targets)
         if not program_ids or not targets:
@@ -292,17 +308,73 @@ class PrsCacheKey(models.Model):
         known_keys = self.sudo().search(
             [
                 ("target_id", "in", targets.ids),
-                ("kind", "in", ("step", "program")),
+                ("kind", "in", ("program",) if index_only else ("step", "program")),
                 ("program_id", "in", program_ids),
             ]
         )
         published_at = self._prs_published_at()
-        return self._prs_apply_targets(
+        rows = self._prs_apply_targets(
             targets,
             known_keys,
-            lambda prefix: events._prs_cache_entries(prefix, published_at),
+            lambda prefix: events._prs_cache_entries(prefix, published_at, index_only),
             force=force,
         )
+        if catalogue:
+            rows |= self._prs_sync_catalogue(targets, force=force)
+        return rows
+
+    @api.model
+    def _prs_catalogue_builder(self, published_at):
+        """A function ``prefix -> [catalogue entry]`` (the facts are read once)."""
+        # sudo: the catalogue lists the published configuration, whoever triggers it.
+        flows = self.env["event.flow"].sudo().search([("state", "=", "published")])
+        events = flows.event_id.filtered("active").with_context(active_test=False)
+        facts = events._prs_program_facts() if events else {}
+
+        def build(prefix):
+            entries = []
+            for event in events:
+                fact = facts[event.id]
+                program = dict(
+                    payloads.program_info(
+                        event.id, event.prs_code, fact["names"].get(fact["default_language"])
+                    ),
+                    **fact,
+                )
+                entries.append(payloads.catalogue_entry(program, prefix))
+            payload = payloads.build_catalogue(entries, published_at)
+            return [
+                {
+                    "key": payloads.catalogue_key(prefix),
+                    "op": "set",
+                    "payload": payloads.canonical_json(payload),
+                    "checksum": payload["checksum"],
+                    "kind": "other",
+                    "program_id": 0,
+                    "flow_id": 0,
+                    "step_id": 0,
+                }
+            ]
+
+        return build
+
+    @api.model
+    def _prs_sync_catalogue(self, targets=None, force=False):
+        """Write the catalogue ``<prefix>:programs`` (the programs with a published
+        flow) on every active target (or ``targets``); unchanged, nothing is queued."""
+        targets = self._prs_targets(targets)
+        if not targets:
+            return self.env["prs.cache.outbox"]
+        published_at = self._prs_published_at()
+        build = self._prs_catalogue_builder(published_at)
+        # sudo: key bookkeeping is infrastructure, read here only to address the writes.
+        known_keys = self.sudo().search(
+            [
+                ("target_id", "in", targets.ids),
+                ("name", "in", [payloads.catalogue_key(t._prs_get_prefix()) for t in targets]),
+            ]
+        )
+        return self._prs_apply_targets(targets, known_keys, build, force=force)
 
     @api.model
     def _prs_sync_masters(self, masters=None, targets=None, force=False, extra_codes=()):
@@ -344,13 +416,14 @@ class PrsCacheKey(models.Model):
         rows = self.env["prs.cache.outbox"]
         for start in range(0, len(program_ids), SYNC_BATCH):
             batch = program_ids[start : start + SYNC_BATCH]
-            rows |= self._prs_sync_programs(batch, targets=targets, force=force)
+            rows |= self._prs_sync_programs(batch, targets=targets, force=force, catalogue=False)
             _logger.info(
                 "Redis resync of target(s) %s: %s/%s programs queued",
                 targets.ids,
                 min(start + SYNC_BATCH, len(program_ids)),
                 len(program_ids),
             )
+        rows |= self._prs_sync_catalogue(targets=targets, force=force)
         rows |= self._prs_sync_masters(targets=targets, force=force)
         _logger.info("Redis resync of target(s) %s: %s writes queued", targets.ids, len(rows))
         return rows

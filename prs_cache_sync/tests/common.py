@@ -173,12 +173,17 @@ class PrsCacheCase(TransactionCase):
         return json.loads(raw) if raw is not None else None
 
     def data_keys(self, client=None):
-        """Keys in Redis, without the versions hash."""
+        """Keys in Redis, without the versions hash and the catalogue."""
         return {
             key
             for key in (client or self.redis_client).keys("*")
-            if not key.endswith(":meta:versions")
+            if not key.endswith((":meta:versions", ":programs"))
         }
+
+    def step_keys(self, step, target=None, langs=("en_US",)):
+        """The default-language key of a step and its ``<key>:<lang>`` keys."""
+        key = self.step_key(step, target)
+        return {key} | {f"{key}:{lang}" for lang in langs}
 
     def sync_all(self):
         """Push everything the database publishes (masters from the module data, other

@@ -15,7 +15,7 @@ class TestPublish(PrsCacheCase):
         self.assertFalse(self.data_keys(), "nothing is written before the commit")
         self.commit_hooks()
         steps = self.flow.step_ids.sorted("sequence")
-        expected = {self.step_key(step) for step in steps} | {self.program_key()}
+        expected = {key for step in steps for key in self.step_keys(step)} | {self.program_key()}
         self.assertEqual(self.data_keys(), expected)
         payload = self.get_json(self.step_key(steps[0]))
         self.assertEqual(payload["schema"], "prs.step/1")
@@ -87,7 +87,8 @@ class TestPublish(PrsCacheCase):
         self.publish(self.flow | other)
         self.flow.action_unpublish()
         self.commit_hooks()
-        expected = {self.step_key(step) for step in other.step_ids} | {self.program_key()}
+        expected = {key for step in other.step_ids for key in self.step_keys(step)}
+        expected.add(self.program_key())
         self.assertEqual(self.data_keys(), expected)
         index = self.get_json(self.program_key())
         self.assertEqual([flow["code"] for flow in index["flows"]], ["quick"])
@@ -149,7 +150,7 @@ class TestPublish(PrsCacheCase):
         self.assertIn(self.program_key(), self.data_keys())
         keys2 = self.data_keys(second.client())
         self.assertIn(self.program_key(target=target2), keys2)
-        self.assertEqual(len(keys2), len(self.flow.step_ids) + 1)
+        self.assertEqual(len(keys2), 2 * len(self.flow.step_ids) + 1)  # + en_US keys
 
     def test_new_target_receives_everything(self):
         """A new target gets every published key and every master on the next commit."""

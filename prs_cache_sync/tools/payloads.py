@@ -16,6 +16,10 @@ from odoo.addons.prs_form_builder.tools.form_tree import canonical_json, checksu
 STEP_SCHEMA = "prs.step/1"
 PROGRAM_SCHEMA = "prs.program/1"
 MASTER_SCHEMA = "prs.master/1"
+CATALOGUE_SCHEMA = "prs.catalogue/1"
+CATALOGUE_KEY = "programs"
+# capacity states of a program (``event.event._prs_capacity_states``)
+CAPACITY_STATES = ("open", "waitlist", "full", "closed")
 VERSIONS_KEY = "meta:versions"
 VOLATILE = ("checksum", "published_at")
 
@@ -39,6 +43,17 @@ def step_key(prefix, program_id, flow_id, step_id):
 
 def program_key(prefix, program_id):
     return f"{prefix}:{program_id}"
+
+
+def lang_key(key, lang):
+    """Key of a step payload in language ``lang`` (``<step key>:<lang>``), written beside
+    the default-language key ``key``."""
+    return f"{key}:{lang}"
+
+
+def catalogue_key(prefix):
+    """Catalogue of the published programs."""
+    return f"{prefix}:{CATALOGUE_KEY}"
 
 
 def master_key(prefix, code):
@@ -73,9 +88,10 @@ def step_info(step_id, code, name, step_type, sequence, condition=None, required
     }
 
 
-def build_step_payload(program, flow, step, form_tree, published_at):
+def build_step_payload(program, flow, step, form_tree, published_at, lang=None):
     """Step payload (``prs.step/1``). ``program``/``flow``/``step`` come from the
-    ``*_info`` helpers, ``form_tree`` is the published form tree or ``None``."""
+    ``*_info`` helpers, ``form_tree`` is the published form tree or ``None``, all in
+    language ``lang`` (the ``lang`` member)."""
     payload = {
         "schema": STEP_SCHEMA,
         "program": program,
@@ -84,14 +100,49 @@ def build_step_payload(program, flow, step, form_tree, published_at):
         "form": form_tree,
         "published_at": published_at,
     }
+    if lang:
+        payload["lang"] = lang
     payload["checksum"] = payload_checksum(payload)
     return payload
 
 
-def build_program_payload(program, flows, published_at, theme=None):
+def utc(value):
+    """ISO 8601 UTC text of a naive UTC datetime (or None)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def program_facts(values):
+    """The facts members of the index's ``program`` (added within ``prs.program/1``).
+
+    ``values``: mapping with ``date_begin``, ``date_end``, ``opens_at``, ``closes_at``
+    (naive UTC datetimes or None), ``timezone``, ``venue`` (``{name, city, country}``
+    or None), ``fee``, ``currency``, ``capacity`` (one of ``CAPACITY_STATES``),
+    ``reasons`` (``{lang: configurator's reason}``, empty when none), ``languages``,
+    ``default_language``, ``names`` (``{lang: name}``) and ``condition_values`` (the
+    values conditions read as ``program.<name>``)."""
+    return {
+        "date_begin": utc(values["date_begin"]),
+        "date_end": utc(values["date_end"]),
+        "timezone": values["timezone"] or None,
+        "registration": {
+            "opens_at": utc(values["opens_at"]),
+            "closes_at": utc(values["closes_at"]),
+        },
+        "venue": values["venue"] or None,
+        "fee": {"amount": values["fee"] or 0, "currency": values["currency"] or None},
+        "capacity": {"state": values["capacity"], "reason": values["reasons"] or None},
+        "languages": list(values["languages"]),
+        "default_language": values["default_language"],
+        "names": dict(values["names"]),
+        "condition_values": dict(values["condition_values"]),
+    }
+
+
+def build_program_payload(program, flows, published_at, theme=None, langs=()):
     """Program index payload (``prs.program/1``). ``flows``: list of ``(flow info,
     [(step info, step key), ...])`` in journey order; ``theme``: the program's renderer
-    theme (optional ``theme`` member, from ``build_theme``)."""
+    theme (optional ``theme`` member, from ``build_theme``); ``langs``: the languages of
+    the step payloads (each step lists ``keys``: ``{lang: key}``)."""
     payload = {
         "schema": PROGRAM_SCHEMA,
         "program": program,
@@ -108,6 +159,7 @@ def build_program_payload(program, flows, published_at, theme=None):
                         "condition": step["condition"],
                         "required": step["required"],
                         "key": key,
+                        "keys": {lang: lang_key(key, lang) for lang in langs},
                     }
                     for step, key in steps
                 ],
@@ -161,6 +213,36 @@ def build_theme(program, logo_url, texts):
     }
 
 
+def catalogue_entry(program, prefix):
+    """One program of the catalogue, from its index ``program`` member."""
+    return {
+        "id": program["id"],
+        "code": program["code"],
+        "name": program["name"],
+        "names": program["names"],
+        "date_begin": program["date_begin"],
+        "date_end": program["date_end"],
+        "timezone": program["timezone"],
+        "registration": program["registration"],
+        "status": program["capacity"]["state"],
+        "languages": program["languages"],
+        "default_language": program["default_language"],
+        "key": program_key(prefix, program["id"]),
+    }
+
+
+def build_catalogue(entries, published_at):
+    """Catalogue payload (``prs.catalogue/1``): ``entries`` from ``catalogue_entry``,
+    listed by start date then id."""
+    payload = {
+        "schema": CATALOGUE_SCHEMA,
+        "programs": sorted(entries, key=lambda e: (e["date_begin"] or "", e["id"])),
+        "published_at": published_at,
+    }
+    payload["checksum"] = payload_checksum(payload)
+    return payload
+
+
 def build_master_items(items):
     """Items of a master list (``prs.master/1``), each ``{"value", "label"[, "parent"]}``.
     ``items``: the master's active items in display order, as mappings (or records)
@@ -179,13 +261,34 @@ def encode_list(items):
     return json.dumps([canonical_json(item) for item in items], ensure_ascii=False)
 
 
+# fields of event.event behind the program facts (``program_facts``); the capacity
+# state also follows registrations (``event.event._prs_on_capacity_changed``)
+PROGRAM_FACT_FIELDS = (
+    "date_begin",
+    "date_end",
+    "date_tz",
+    "address_id",
+    "company_id",
+    "event_type_id",
+    "prs_registration_opens_at",
+    "prs_registration_closes_at",
+    "prs_fee",
+    "prs_currency_id",
+    "seats_limited",
+    "seats_max",
+    "prs_waitlist_allowed",
+    "prs_waitlist_max",
+    "prs_registration_closed",
+    "prs_closed_reason",
+)
+
 # Invalidation -------------------------------------------------------------------------
 
 # Fields whose values the builders above publish, per model: creating a record, writing
 # one of these fields or deleting a record re-publishes the payloads the record feeds
 # (``prs.cache.mixin``). Flow state changes go through the flows' publish hooks.
 PAYLOAD_FIELDS = {
-    "event.event": {"name", "prs_code", "active", *THEME_FIELDS},
+    "event.event": {"name", "prs_code", "active", *THEME_FIELDS, *PROGRAM_FACT_FIELDS},
     "event.flow": {"name", "code", "kind", "sequence"},
     # the others are frozen by prs_event_flow while the step's flow is published
     "event.flow.step": {

@@ -107,6 +107,7 @@ class PrsCacheVerify(models.TransientModel):
         for program_id in self.program_ids.ids:
             patterns += [f"{escaped}:{program_id}", f"{escaped}:{program_id}:*"]
         return patterns
+            entries += self.env["prs.cache.key"]._prs_catalogue_builder(published_at)(prefix)
 
     def _prs_verify_target(self, target):
         prefix = target._prs_get_prefix()
