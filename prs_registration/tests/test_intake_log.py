@@ -18,9 +18,7 @@ class TestIntakeLog(PrsFixtureMixin, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_prs_forms("ilog")
-        cls.api_user = new_test_user(
-            cls.env, login="prs_ilog_api", groups="prs_base.group_prs_api"
-        )
+        cls.api_user = new_test_user(cls.env, login="prs_ilog_api", groups="prs_base.group_prs_api")
         cls.administrator = new_test_user(
             cls.env, login="prs_ilog_adm", groups="prs_base.group_prs_administrator"
         )

@@ -16,9 +16,7 @@ class TestIntakeRpc(PrsFixtureMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_prs_forms("rpc")
-        cls.api_user = new_test_user(
-            cls.env, login="prs_rpc_api", groups="prs_base.group_prs_api"
-        )
+        cls.api_user = new_test_user(cls.env, login="prs_rpc_api", groups="prs_base.group_prs_api")
         cls.program = cls._create_program("RPC-1")
         cls.flow = cls._create_flow(cls.program)
         cls.steps = cls.flow.step_ids.sorted("sequence")

@@ -116,9 +116,7 @@ def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
     Nesting deeper than ``MAX_NESTING`` is refused first, before anything walks the
     payload recursively (the JSON encoder, the schema validator)."""
     if nesting_depth(payload, MAX_NESTING) > MAX_NESTING:
-        return [
-            error("malformed", f"$: the payload nests deeper than {MAX_NESTING} levels.")
-        ]
+        return [error("malformed", f"$: the payload nests deeper than {MAX_NESTING} levels.")]
     if not isinstance(payload, dict):
         return _schema_errors(payload)
     try:
