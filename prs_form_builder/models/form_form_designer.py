@@ -10,7 +10,7 @@ operation that undoes the change.
 from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 
-from odoo.addons.prs_base.tools.codes import slugify_code
+from odoo.addons.prs_base.tools.codes import slugify_code, unique_code
 
 from ..tools import expression, form_checks, form_tree
 from .form_field_settings_mixin import SETTINGS_FIELDS
@@ -135,6 +135,8 @@ class FormForm(models.Model):
         ``new_version``.
         """
         self.ensure_one()
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         op = operation.get("op")
         handler = {
             "write": self._prs_designer_write,
@@ -298,6 +300,10 @@ class FormForm(models.Model):
             raise UserError(_("This field library entry no longer exists."))
         section = self._prs_designer_parent("form.field", operation["section_id"])
         values = template._prs_prepare_field_values(section)
+        if values.get("code"):
+            # a library entry saved from this very form keeps its code only while free
+            taken = set(self.with_context(active_test=False).field_ids.mapped("code"))
+            values["code"] = unique_code(values["code"], taken)
         return self._prs_designer_create(
             {"model": "form.field", "values": values, "index": operation.get("index")}
         )
@@ -334,6 +340,7 @@ class FormForm(models.Model):
     @api.model
     def prs_designer_from_template(self, template_id, name, code=None):
         """Create a draft form from a form template; return its id (the designer opens it)."""
+        self.check_access_rights("create")
         template = self.browse(int(template_id)).exists()
         if not template or not template.is_template:
             raise UserError(_("Choose a form template."))

@@ -11,3 +11,4 @@ from . import test_expression
 from . import test_expression_node
 from . import test_validation
 from . import test_form_tree
+from . import test_form_designer

@@ -391,7 +391,11 @@ export class FormDesigner extends Component {
         }
         const ids = (el) => parseInt(el.dataset.id, 10);
         const siblings = [...parent.children].filter(
-            (el) => el.dataset.id && el !== element && el.matches(`[data-model='${model}']`)
+            // the placeholder is a clone of the dragged element: leave both out
+            (el) =>
+                el.dataset.id &&
+                el.dataset.id !== element.dataset.id &&
+                el.matches(`[data-model='${model}']`)
         );
         let index = 0;
         if (previous && previous.dataset.id) {
