@@ -16,9 +16,15 @@
         "views/event_flow_step_views.xml",
         "views/event_event_views.xml",
         "views/event_type_views.xml",
+        "views/event_flow_journey_views.xml",
         "views/prs_event_flow_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "prs_event_flow/static/src/journey/*.js",
+            "prs_event_flow/static/src/journey/*.xml",
+            "prs_event_flow/static/src/journey/*.scss",
+        ],
         "web.assets_tests": ["prs_event_flow/static/tests/tours/*.js"],
     },
     "installable": True,

@@ -6,3 +6,4 @@ from . import test_template
 from . import test_flow_access
 from . import test_theme
 from . import test_program_tour
+from . import test_journey_preview
