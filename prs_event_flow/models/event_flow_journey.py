@@ -6,10 +6,14 @@ the step's answers with the same validator (``validation.validate_answers``), th
 lists the answers the server would store for every visible step. Nothing is written.
 """
 
-from odoo import _, fields, models
-from odoo.exceptions import UserError
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.prs_form_builder.tools import form_tree, validation
+
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class EventFlow(models.Model):
@@ -137,6 +141,11 @@ class EventFlowStep(models.Model):
             return form.current_version_id._prs_get_tree(self.env.lang)
         return form._prs_build_tree()
 
+    def action_prs_design_form(self):
+        """Open the designer on this step's form, its preview in the program's theme."""
+        self.ensure_one()
+        return self.form_id.with_context(prs_program_id=self.event_id.id).action_prs_designer()
+
 
 class EventEvent(models.Model):
     _inherit = "event.event"
@@ -149,3 +158,36 @@ class EventEvent(models.Model):
         if not flow:
             raise UserError(_("The program %s has no flow.", self.display_name))
         return flow.action_prs_journey_preview()
+
+
+class FormForm(models.Model):
+    _inherit = "form.form"
+
+    @api.model
+    def _prs_preview_theme(self, program_id):
+        """The program's renderer colours and density as preview CSS (colours are
+        checked ``#rrggbb`` again: they go into a style element)."""
+        program = self.env["event.event"].browse(program_id).exists()
+        if not program:
+            return ""
+        try:
+            program.check_access_rights("read")
+            program.check_access_rule("read")
+        except AccessError:
+            return ""
+        primary = program.prs_theme_primary_color or ""
+        accent = program.prs_theme_accent_color or ""
+        css = []
+        if COLOR_RE.match(primary):
+            css.append(
+                f"h1, h2, h3 {{ color: {primary}; }} .prs-page {{ border-color: {primary}; }}"
+                f" button {{ background: {primary}; color: #fff; border: 0; padding: .4em 1em; }}"
+            )
+        if COLOR_RE.match(accent):
+            css.append(
+                f".prs-section {{ border-left-color: {accent}; }}"
+                f" .prs-banner {{ border-left: 4px solid {accent}; }}"
+            )
+        if program.prs_theme_density == "compact":
+            css.append(".prs-field { margin: .3em 0; } .prs-page { padding: .5em; }")
+        return " ".join(css)

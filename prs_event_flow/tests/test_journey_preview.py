@@ -73,7 +73,9 @@ class TestJourneyPreviewTour(FlowBuilder, HttpCase):
         )
         health = self.create_form(self.env, "jt_health", [self.field("allergies", "textarea")], publish=True)
         terms = self.create_form(self.env, "jt_terms", [self.field("accept", "consent")], publish=True)
-        program = self.create_program(self.env, "JT-1", prs_fee=100.0)
+        program = self.create_program(
+            self.env, "JT-1", prs_fee=100.0, prs_theme_primary_color="#1a2b3c"
+        )
         flow = self.create_flow(
             self.env,
             program,
@@ -92,3 +94,12 @@ class TestJourneyPreviewTour(FlowBuilder, HttpCase):
             "prs_journey_preview_tour",
             login="prs_journey_tour",
         )
+        # the designer opened from this program's step previews in the program's theme
+        step = flow.step_ids.filtered(lambda s: s.code == "personal")
+        action = step.action_prs_design_form()
+        self.assertEqual(action["params"], {"form_id": personal.id, "program_id": program.id})
+        self.authenticate("prs_journey_tour", "prs_journey_tour")
+        themed = self.url_open(f"/prs_form_builder/preview/{personal.id}?program_id={program.id}")
+        self.assertIn("color: #1a2b3c", themed.text)
+        plain = self.url_open(f"/prs_form_builder/preview/{personal.id}")
+        self.assertNotIn("#1a2b3c", plain.text)

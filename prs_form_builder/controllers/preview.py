@@ -27,6 +27,13 @@ class FormPreviewController(http.Controller):
             answers = preview_tools.parse_answers(tree, request.httprequest.args.getlist)
         # one nonce per page: the only script allowed is the template's own (live apply)
         nonce = secrets.token_urlsafe(16)
+        program_id = kwargs.get("program_id")
+        if program_id and program_id.isdigit():
+            # a designer opened from a program: the participant's view in its theme
+            form = form.with_context(
+                prs_preview_theme=form._prs_preview_theme(int(program_id)),
+                prs_preview_program_id=int(program_id),
+            )
         html = form._prs_render_preview(version_id, answers=answers, script_nonce=nonce)
         return request.make_response(
             html,

@@ -347,6 +347,12 @@ class FormForm(models.Model):
         code = self._prs_free_form_code(code or slugify_code(name, "form"))
         return template._prs_copy_from_template(name, code).id
 
+    @api.model
+    def _prs_preview_theme(self, program_id):
+        """CSS styling the participant preview like the renderer of program
+        ``program_id`` (prs_event_flow knows programs' themes); empty here."""
+        return ""
+
     def action_prs_designer(self):
         """Open the designer on this form."""
         self.ensure_one()
