@@ -244,3 +244,57 @@ class TestRedisJourneys(PrsBuilder, TransactionCase):
                 journeys += 1
         self.assertGreaterEqual(journeys, MIN_JOURNEYS)
         self.assertGreater(compared, 2 * MIN_JOURNEYS)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_contract")
+class TestCapacityState(PrsBuilder, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.redis = RedisServer().start()
+        cls.addClassCleanup(cls.redis.cleanup)
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls.addClassCleanup(redis_io.drop_clients)
+        cls.target = cls.use_redis(cls.env, cls.redis, prefix="prs:capacity")
+        form = cls.simple_form(cls.env, "w14_cap")
+        cls.program = cls.create_program(cls.env, "W14CAP", seats_limited=True, seats_max=2)
+        cls.flow = cls.create_flow(
+            cls.env, cls.program, [cls.step("s", 10, form=form)], publish=True
+        )
+
+    def commit_hooks(self):
+        self.env.flush_all()
+        self.env.cr.flush()
+        prs_cache_target._DOWN_UNTIL.clear()
+        self.env.cr.postcommit.run()
+        self.env.invalidate_all()
+
+    def capacity(self):
+        raw = self.redis.client().get(f"prs:capacity:{self.program.id}")
+        return json.loads(raw)["program"]["capacity"]["state"]
+
+    def test_capacity_state_follows_registrations_once_per_transaction(self):
+        """Confirming a burst fills the program: one index write for the transaction,
+        after the commit; cancelling one opens it again."""
+        self.commit_hooks()
+        self.assertEqual(self.capacity(), "open")
+        registrations = self.env["event.registration"].create(
+            [
+                {"event_id": self.program.id, "flow_id": self.flow.id, "prs_state": "submitted"}
+                for _i in range(2)
+            ]
+        )
+        key = f"prs:capacity:{self.program.id}"
+        outbox = self.env["prs.cache.outbox"]
+        before = outbox.search_count([("key_id.name", "=", key)])
+        for registration in registrations:  # a burst of state changes, one transaction
+            registration.action_prs_confirm()
+        self.env.cr.flush()  # the precommit hooks queue the writes
+        self.assertEqual(outbox.search_count([("key_id.name", "=", key)]) - before, 1)
+        self.assertEqual(self.capacity(), "open", "nothing is written before the commit")
+        self.env.cr.postcommit.run()
+        self.assertEqual(self.capacity(), "full")
+        registrations[0].action_prs_cancel()
+        self.commit_hooks()
+        self.assertEqual(self.capacity(), "open")
