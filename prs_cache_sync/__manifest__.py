@@ -8,9 +8,10 @@
     "website": "https://github.com/global-prs/global-prs",
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
-    "depends": ["prs_base", "prs_form_builder", "event", "prs_event_flow"],
+    "depends": ["prs_base", "prs_form_builder", "event", "prs_event_flow", "mail"],
     "external_dependencies": {"python": ["redis", "jsonschema", "referencing"]},
     "data": [
+        "security/prs_cache_sync_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/prs_cache_target_data.xml",

@@ -10,6 +10,7 @@
     "development_status": "Alpha",
     "depends": ["prs_base", "mail"],
     "data": [
+        "security/prs_form_builder_security.xml",
         "security/ir.model.access.csv",
         "data/prs_master_data.xml",
         "data/form_field_template_data.xml",

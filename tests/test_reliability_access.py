@@ -2,6 +2,8 @@
 as DESIGN.md says (configurators build, coordinators review their programs,
 administrators do everything, the integration user submits and nothing else)."""
 
+import inspect
+
 from common import (
     GROUP_ADMINISTRATOR,
     GROUP_API,
@@ -10,13 +12,26 @@ from common import (
     PrsBuilder,
 )
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 MODES = ("read", "write", "create", "unlink")
 FULL, READ, NONE = "rwcu", "r", ""
-# Published versions are immutable: configurators create them by publishing.
-VERSION = "rc"
+# Published versions are immutable and created by publishing only (action_publish
+# creates them as superuser after its checks): nobody creates or writes one directly.
+VERSION = "r"
+PRS_MODULES = frozenset(
+    {"prs_base", "prs_form_builder", "prs_event_flow", "prs_registration", "prs_cache_sync"}
+)
+# Users without a PRS group: one created the way Odoo creates users (base.default_user's
+# groups, Events Administrator included) and one per Odoo event group.
+NO_PRS_ROLES = ("dflt", "ev_desk", "ev_user", "ev_mgr")
+# Public methods every user without a PRS group and the integration user may call:
+# prs_submit checks the API group itself (test_submit_integration_user_only).
+RPC_ALLOWED = {("event.registration", "prs_submit")}
+# The ORM's own CRUD, overridden by PRS models, is guarded by the access rights and
+# record rules of this matrix (test_model_access_rights and the record tests below).
+ORM_CRUD = frozenset({"create", "write", "unlink", "copy", "copy_data"})
 
 # model: {role: allowed modes}; roles: cfg, crd, adm, api, int (a plain internal user)
 MATRIX = {
@@ -47,6 +62,13 @@ MATRIX = {
     "prs.intake.log": {"cfg": NONE, "crd": NONE, "adm": "ru", "api": NONE, "int": NONE},
 }
 
+# Users without a PRS group reach no PRS model (Odoo's event rights on event.event and
+# event.registration stay; record rules keep programs away: test_no_prs_group_*).
+for _model, _rights in MATRIX.items():
+    if _model not in ("event.event", "event.registration"):
+        for _role in NO_PRS_ROLES:
+            _rights.setdefault(_role, NONE)
+
 
 @tagged("post_install", "-at_install", "prs", "prs_reliability", "prs_access")
 class TestAccessMatrix(PrsBuilder, TransactionCase):
@@ -63,6 +85,16 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         cls.other_coordinator = new_test_user(
             cls.env, login="h7_acc_crd2", groups=GROUP_COORDINATOR
         )
+        # created like Odoo creates a colleague (SSO invitation): default groups only
+        cls.users["dflt"] = cls.env["res.users"].create(
+            {"name": "New Colleague", "login": "h7_acc_dflt", "email": "dflt@example.com"}
+        )
+        for role, group in (
+            ("ev_desk", "event.group_event_registration_desk"),
+            ("ev_user", "event.group_event_user"),
+            ("ev_mgr", "event.group_event_manager"),
+        ):
+            cls.users[role] = new_test_user(cls.env, login=f"h7_acc_{role}", groups=group)
         # no Redis write can leave this transaction, but keep the shared one out anyway
         cls.env["prs.cache.target"].search([]).write({"active": False})
         cls.form = cls.simple_form(cls.env, "h7_acc_form")
@@ -82,6 +114,60 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         )
         cls.registration = cls._registration(cls.program, cls.flow)
         cls.other_registration = cls._registration(cls.other_program, cls.other_flow)
+        # what a participant leaves besides answers: a file, a message, a submission
+        cls.attachment = cls.env["ir.attachment"].create(
+            {
+                "name": "passport.pdf",
+                "raw": b"%PDF-1.4 participant file",
+                "res_model": "event.registration",
+                "res_id": cls.registration.id,
+            }
+        )
+        cls.message = cls.registration.message_post(
+            body="Participant wrote", subtype_xmlid="mail.mt_note"
+        )
+        cls.submission = cls.env["event.registration.submission"].create(
+            {
+                "submission_id": "h7-acc-sub",
+                "registration_id": cls.registration.id,
+                "step_id": cls.flow.step_ids[:1].id,
+                "result": {"ok": True},
+            }
+        )
+        # a plain Odoo event and attendee: Odoo's own behaviour is kept for them
+        cls.plain_event = cls.env["event.event"].create(
+            {
+                "name": "Staff party",
+                "date_begin": cls.program.date_begin,
+                "date_end": cls.program.date_end,
+            }
+        )
+        cls.plain_registration = cls.env["event.registration"].create(
+            {"event_id": cls.plain_event.id, "name": "Guest"}
+        )
+        # one wizard of each kind, opened by an administrator (public-method test)
+        env = cls.env
+        cls.wizards = {
+            "event.registration.export": {"registration_ids": [(6, 0, cls.registration.ids)]},
+            "event.registration.request.changes": {
+                "registration_ids": [(6, 0, cls.registration.ids)],
+                "step_ids": [(6, 0, cls.flow.step_ids.ids)],
+                "message": "Please change",
+            },
+            "form.field.template.add.wizard": {
+                "section_id": cls.draft_form.section_ids[:1].id,
+                "template_ids": [(6, 0, env["form.field.template"].search([], limit=1).ids)],
+            },
+            "form.form.from.template.wizard": {
+                "template_id": cls.form.id,
+                "name": "Copy",
+                "code": "h7_acc_copy",
+            },
+            "form.version.compare.wizard": {"form_id": cls.form.id},
+            "prs.cache.verify": {},
+        }
+        for model, vals in cls.wizards.items():
+            cls.wizards[model] = env[model].with_user(cls.users["adm"]).create(vals)
 
     @classmethod
     def _registration(cls, program, flow):
@@ -297,3 +383,285 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
             wizard.create(
                 {"registration_ids": [(6, 0, self.other_registration.ids)], "file_format": "csv"}
             )._prs_build()
+
+    # ------------------------------------------------------------------ no PRS group
+    def assertNoAccess(self, records, label):
+        """``records`` can neither be read nor found (no right at all, or rules)."""
+        with self.assertRaises(AccessError, msg=label):
+            records.read(["display_name"])
+        if records.check_access_rights("read", raise_exception=False):
+            found = records.search([("id", "in", records.ids)])
+            self.assertFalse(found, f"{label}: found by search")
+
+    def test_no_prs_group_reaches_no_program(self):
+        """A new colleague (default groups: Events Administrator) and each Odoo event
+        group without a PRS group reach no program, flow, step, registration,
+        submission, attachment or message of a program, and change no program."""
+        records = {
+            "program": self.program,
+            "flow": self.flow,
+            "step": self.flow.step_ids,
+            "registration": self.registration,
+            "submission": self.submission,
+            "attachment": self.attachment,
+            "message": self.message,
+            "form": self.form,
+            "version": self.form.current_version_id,
+        }
+        for role in NO_PRS_ROLES + ("api",):
+            user = self.users[role]
+            for label, record in records.items():
+                self.assertNoAccess(record.with_user(user), f"{role} {label}")
+            attachments = self.env["ir.attachment"].with_user(user)
+            if attachments.check_access_rights("read", raise_exception=False):
+                found = attachments.search([("res_model", "=", "event.registration")])
+                self.assertNotIn(self.attachment, found, role)
+            with self.assertRaises(AccessError, msg=role):
+                self.program.with_user(user).write({"name": "Renamed"})
+        self.assertEqual(self.program.name, "Program H7-ACC-1")
+
+    def test_no_prs_group_cannot_create_program(self):
+        """An Events Administrator without a PRS group cannot turn an event into a
+        program or create one."""
+        manager = self.users["dflt"]
+        with self.assertRaises(AccessError):
+            self.plain_event.with_user(manager).write({"prs_code": "FORGED"})
+        with self.assertRaises(AccessError):
+            self.env["event.event"].with_user(manager).create(
+                {
+                    "name": "Forged",
+                    "prs_code": "FORGED-2",
+                    "date_begin": self.program.date_begin,
+                    "date_end": self.program.date_end,
+                }
+            )
+
+    def test_plain_events_keep_odoo_behaviour(self):
+        """Plain events and their attendees stay Odoo's: the event groups read them and
+        managers change them."""
+        for role in NO_PRS_ROLES:
+            user = self.users[role]
+            self.assertTrue(self.plain_event.with_user(user).read(["name"]), role)
+            self.assertTrue(self.plain_registration.with_user(user).read(["name"]), role)
+        self.plain_event.with_user(self.users["dflt"]).write({"name": "Staff party 2"})
+        self.plain_registration.with_user(self.users["ev_user"]).write({"name": "Guest 2"})
+        self.assertEqual(self.plain_registration.name, "Guest 2")
+
+    def test_configurator_reads_no_registration_file_or_message(self):
+        """A configurator edits programs but reads no registration, answer file,
+        message or submission of a program."""
+        cfg = self.users["cfg"]
+        self.program.with_user(cfg).write({"name": "Renamed by the configurator"})
+        for label, record in (
+            ("registration", self.registration),
+            ("attachment", self.attachment),
+            ("message", self.message),
+        ):
+            self.assertNoAccess(record.with_user(cfg), label)
+        with self.assertRaises(AccessError):
+            self.submission.with_user(cfg).read(["result"])
+
+    def test_coordinators_reach_their_program_only(self):
+        """Each of two coordinators reads his program's registration, file and message,
+        and none of the other program's."""
+        crd, crd2 = self.users["crd"], self.other_coordinator
+        self.assertTrue(self.attachment.with_user(crd).read(["name"]))
+        self.assertTrue(self.message.with_user(crd).read(["body"]))
+        self.assertTrue(self.submission.with_user(crd).read(["result"]))
+        for label, record in (
+            ("registration", self.registration),
+            ("attachment", self.attachment),
+            ("message", self.message),
+            ("submission", self.submission),
+        ):
+            self.assertNoAccess(record.with_user(crd2), label)
+        self.assertTrue(self.other_registration.with_user(crd2).read(["name"]))
+
+    # ------------------------------------------------------------------ direct writes
+    def test_coordinator_changes_registrations_through_actions_only(self):
+        """A coordinator cannot write lifecycle or answer fields of his registration
+        directly, nor move it to another program; the actions still work."""
+        crd = self.users["crd"]
+        registration = self.registration.with_user(crd)
+        forged = {
+            "prs_state": "confirmed",
+            "state": "open",
+            "answers": {"main": {"name": "Forged"}},
+            "step_versions": {"main": 99},
+            "prs_is_test": True,
+            "event_id": self.other_program.id,
+            "flow_id": self.other_flow.id,
+            "current_step_id": self.flow.step_ids[:1].id,
+            "next_step_id": self.flow.step_ids[:1].id,
+            "reopened_step_ids": [(6, 0, self.flow.step_ids.ids)],
+            "prs_submitted_at": "2020-01-01 00:00:00",
+        }
+        for name, value in forged.items():
+            with self.assertRaises(AccessError, msg=name):
+                registration.write({name: value})
+        for method in ("action_confirm", "action_cancel", "action_set_draft"):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(registration, method)()
+        self.assertEqual(self.registration.prs_state, "submitted")
+        self.assertEqual(self.registration.event_id, self.program)
+        registration.write({"name": "Corrected name"})
+        registration.action_prs_reject()
+        self.assertEqual(self.registration.prs_state, "rejected")
+
+    def test_registration_never_leaves_the_users_programs(self):
+        """A coordinator cannot move a plain attendee into a program (his or another),
+        nor create a registration with answers."""
+        crd = self.users["crd"]
+        for program in (self.program, self.other_program):
+            with self.assertRaises(AccessError):
+                self.plain_registration.with_user(crd).write({"event_id": program.id})
+        self.assertEqual(self.plain_registration.event_id, self.plain_event)
+        with self.assertRaises(AccessError):
+            self.env["event.registration"].with_user(crd).create(
+                {"event_id": self.program.id, "answers": {"main": {"name": "Forged"}}}
+            )
+
+    # ------------------------------------------------------------------ wizards
+    def test_wizards_private_to_their_creator(self):
+        """Every PRS wizard (transient model) has a record rule limiting it to its
+        creator; another coordinator cannot read an export."""
+        transient = [
+            self.env[name]
+            for name in self.env.registry
+            if self.env[name]._transient and self._prs_module_of(name)
+        ]
+        self.assertTrue(transient)
+        rules = self.env["ir.rule"].search([("model_id.model", "in", [m._name for m in transient])])
+        private = {
+            rule.model_id.model
+            for rule in rules
+            if rule["global"] and "create_uid" in rule.domain_force
+        }
+        self.assertEqual(sorted(m._name for m in transient if m._name not in private), [])
+        crd = self.users["crd"]
+        wizard = (
+            self.env["event.registration.export"]
+            .with_user(crd)
+            .create({"registration_ids": [(6, 0, self.registration.ids)], "file_format": "csv"})
+        )
+        wizard.action_export()
+        for user in (self.other_coordinator, self.users["cfg"]):
+            with self.assertRaises(AccessError):
+                wizard.with_user(user).read(["data"])
+        self.assertTrue(wizard.read(["data"])[0]["data"])
+
+    def test_export_file_removed_after_download(self):
+        """The export file is handed out once and is not kept in the database."""
+        crd = self.users["crd"]
+        wizard = (
+            self.env["event.registration.export"]
+            .with_user(crd)
+            .create({"registration_ids": [(6, 0, self.registration.ids)], "file_format": "csv"})
+        )
+        action = wizard.action_export()
+        self.assertEqual(action["url"], f"/prs_registration/export/{wizard.id}")
+        filename, content = wizard._prs_take_file()
+        self.assertTrue(filename.endswith(".csv"))
+        self.assertIn(b"Participant H7-ACC-1", content)
+        self.env.invalidate_all()
+        self.assertFalse(wizard.data)
+        self.assertEqual(wizard._prs_take_file(), (None, None))
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.other_coordinator)._prs_take_file()
+
+    # ------------------------------------------------------------------ versions
+    def test_versions_created_by_publishing_only(self):
+        """Nobody creates a form version or sets a form's current version directly,
+        administrators included; publishing does both."""
+        version = self.form.current_version_id
+        for role in ("cfg", "adm"):
+            user = self.users[role]
+            with self.assertRaises(AccessError, msg=role):
+                self.env["form.form.version"].with_user(user).create(
+                    {"form_id": self.draft_form.id, "version": 7, "tree": {"forged": True}}
+                )
+            with self.assertRaises(AccessError, msg=role):
+                self.draft_form.with_user(user).write({"current_version_id": version.id})
+            with self.assertRaises(UserError, msg=role):  # AccessError is a UserError
+                version.with_user(user).write({"tree": {"forged": True}})
+        self.assertFalse(self.draft_form.current_version_id)
+        self.draft_form.with_user(self.users["cfg"]).action_publish()
+        self.assertEqual(self.draft_form.current_version_id.version, 1)
+        self.assertEqual(self.draft_form.current_version_id.published_by_id, self.users["cfg"])
+
+    # ------------------------------------------------------------------ public methods
+    def _prs_module_of(self, model_name):
+        """True when a PRS module defines or extends ``model_name``."""
+        return any(
+            getattr(klass, "_module", None) in PRS_MODULES
+            for klass in type(self.env[model_name]).__mro__
+        )
+
+    def _prs_public_methods(self):
+        """``[(model, method)]``: every public method (callable over RPC: no leading
+        underscore) that a PRS module defines or overrides, on concrete models."""
+        found = set()
+        for name in self.env.registry:
+            model = self.env[name]
+            if model._abstract:
+                continue
+            for klass in type(model).__mro__:
+                if getattr(klass, "_module", None) not in PRS_MODULES:
+                    continue
+                for attr, value in vars(klass).items():
+                    if not attr.startswith("_") and inspect.isfunction(value):
+                        found.add((name, attr))
+        return sorted(found)
+
+    def _prs_sample(self, model_name):
+        """A record of ``model_name`` to call methods on (empty when none exists)."""
+        samples = {
+            "event.event": self.program,
+            "event.flow": self.flow,
+            "event.flow.step": self.flow.step_ids[:1],
+            "event.registration": self.registration,
+            "form.form": self.form,
+            "form.form.version": self.form.current_version_id,
+        }
+        samples.update(self.wizards)
+        if model_name in samples:
+            return samples[model_name].with_env(self.env)
+        return self.env[model_name].with_context(active_test=False).search([], limit=1)
+
+    def test_public_methods_refused_without_prs_role(self):
+        """Every public method of every PRS model refuses the integration user and a user
+        without a PRS group (AccessError), except the explicit allow-list: a method
+        added later is covered without editing this test."""
+        methods = [
+            (model, name)
+            for model, name in self._prs_public_methods()
+            if name not in ORM_CRUD and (model, name) not in RPC_ALLOWED
+        ]
+        self.assertIn(("event.event", "action_prs_cache_publish"), methods)
+        outbox = self.env["prs.cache.outbox"]
+        outbox_before = outbox.search_count([])
+        accepted = []
+        for role in ("api", "dflt"):
+            user = self.users[role]
+            for model, name in methods:
+                records = self._prs_sample(model).with_user(user)
+                method = getattr(records, name)
+                params = [
+                    p
+                    for p in list(inspect.signature(method).parameters.values())
+                    if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+                ]
+                # over RPC nothing is cached: read everything with the caller's rights
+                self.env.invalidate_all()
+                try:
+                    with self.env.cr.savepoint():
+                        method(*[{}] * len(params))
+                except AccessError:
+                    continue
+                except Exception as error:  # noqa: BLE001 - reported below
+                    accepted.append(f"{role} {model}.{name}: {type(error).__name__} {error}")
+                    continue
+                accepted.append(f"{role} {model}.{name}: accepted")
+        self.maxDiff = None
+        self.assertEqual("\n".join(accepted), "")
+        self.assertEqual(outbox.search_count([]), outbox_before)

@@ -23,5 +23,7 @@ class EventFlow(models.Model):
 
     def action_prs_cache_publish(self):
         """Server action "Publish to Redis": rewrite the programs of these flows."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         rows = self.event_id._prs_cache_sync(force=True)
         return self.env["prs.cache.key"]._prs_notify_queued(rows)

@@ -22,11 +22,15 @@ class FormForm(models.Model):
 
     def action_prs_cache_publish(self):
         """Server action "Publish to Redis": rewrite the programs using these forms."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         rows = self._prs_cache_programs()._prs_cache_sync(force=True)
         return self.env["prs.cache.key"]._prs_notify_queued(rows)
 
     def action_prs_cache_verify(self):
         """Server action "Verify Redis": verify the programs using these forms."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         programs = self._prs_cache_programs()
         if not programs:
             raise UserError(_("No published flow uses these forms: nothing to verify."))

@@ -27,18 +27,23 @@ HEALTH_DEFAULT_MAX_AGE = 600  # seconds
 
 class PrsCacheTarget(models.Model):
     _name = "prs.cache.target"
+    _inherit = ["mail.thread"]
     _description = "Redis Cache Target"
     _order = "sequence, id"
 
-    name = fields.Char(required=True)
+    # audit: changes of the connection (URL, prefix, source, password set or cleared)
+    # are tracked in the chatter, which only administrators read
+    name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
+    active = fields.Boolean(default=True, tracking=True)
     use_config = fields.Boolean(
+        tracking=True,
         string="Use odoo.conf Settings",
         help="Read URL, password, key prefix and timeouts from the [prs_cache_sync] section "
         "of odoo.conf and the PRS_REDIS_* environment variables instead of this record.",
     )
     url = fields.Char(
+        tracking=True,
         string="Redis URL",
         help="redis://host:port/db or rediss://host:port/db. A password typed in the URL "
         "is moved to the password and never shown again.",
@@ -55,7 +60,9 @@ class PrsCacheTarget(models.Model):
         help="Write-only: the stored password is never displayed.",
     )
     has_password = fields.Boolean(compute="_compute_has_password")
-    key_prefix = fields.Char(help="Prefix of every key; empty means prs:<database name>.")
+    key_prefix = fields.Char(
+        tracking=True, help="Prefix of every key; empty means prs:<database name>."
+    )
     socket_timeout = fields.Float(default=2.0, help="Seconds per Redis command.")
     connect_timeout = fields.Float(default=2.0, help="Seconds to connect.")
     effective_url = fields.Char(
@@ -147,11 +154,30 @@ class PrsCacheTarget(models.Model):
 
     def write(self, vals):
         activated = self.filtered(lambda t: not t.active) if vals.get("active") else self.browse()
-        result = super().write(self._prs_move_password(dict(vals)))
+        vals = self._prs_move_password(dict(vals))
+        # sudo: only whether a password is stored is read, for the audit note below
+        had_password = {target.id: bool(target.sudo().redis_password) for target in self}
+        result = super().write(vals)
+        if {"password", "redis_password"} & set(vals):
+            self._prs_post_password_change(had_password)
         if {"url", "password", "use_config", "socket_timeout", "connect_timeout"} & set(vals):
             redis_io.drop_clients(self.env.cr.dbname)
         activated._prs_initial_sync()
         return result
+
+    def _prs_post_password_change(self, had_password):
+        """Audit note on each target whose stored password was set, changed or cleared
+        (never the value)."""
+        for target in self:
+            # sudo: presence of the password only
+            has = bool(target.sudo().redis_password)
+            if has:
+                body = _("Password changed.") if had_password.get(target.id) else _("Password set.")
+            elif had_password.get(target.id):
+                body = _("Password cleared.")
+            else:
+                continue
+            target.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     def _prs_initial_sync(self):
         """A new (or reactivated) target receives everything that is published."""
@@ -295,6 +321,7 @@ class PrsCacheTarget(models.Model):
     # Actions ----------------------------------------------------------------------------
 
     def action_test_connection(self):
+        self._prs_check_admin()
         self.ensure_one()
         try:
             self._prs_get_client().ping()
@@ -337,6 +364,7 @@ class PrsCacheTarget(models.Model):
         return self.env["prs.cache.verify"]._prs_open(self)
 
     def action_view_keys(self):
+        self._prs_check_admin()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prs_cache_sync.prs_cache_key_action"
         )
@@ -344,6 +372,7 @@ class PrsCacheTarget(models.Model):
         return action
 
     def action_view_outbox(self):
+        self._prs_check_admin()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prs_cache_sync.prs_cache_outbox_action"
         )

@@ -42,5 +42,7 @@ class PrsMaster(models.Model):
 
     def action_prs_cache_publish(self):
         """Rewrite these masters' Redis lists."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         rows = self._prs_cache_sync(force=True)
         return self.env["prs.cache.key"]._prs_notify_queued(rows)

@@ -9,3 +9,4 @@ from . import test_sentinel
 from . import test_node_consumer
 from . import test_multiworker
 from . import test_contract
+from . import test_audit

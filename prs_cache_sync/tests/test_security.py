@@ -89,14 +89,17 @@ class TestCacheAccess(PrsCacheCase):
         self.assertIn(menu.id, visible_admin)
         self.assertNotIn(menu.id, visible_conf)
 
-    def test_event_manager_without_prs_rights_renames_program(self):
-        """Renaming a published program as a plain event manager saves and syncs."""
+    def test_event_manager_without_prs_rights_cannot_rename_program(self):
+        """An Events Administrator without a PRS group (every new internal user) cannot
+        rename a published program: nothing reaches Redis (issue 12, item 1)."""
         from odoo.tests import new_test_user
 
         self.publish()
+        published = self.get_json(self.program_key())["program"]["name"]
         manager = new_test_user(
             self.env, "prs_cache_event_manager", groups="event.group_event_manager"
         )
-        self.event.with_user(manager).name = "Renamed by manager"
+        with self.assertRaises(AccessError):
+            self.event.with_user(manager).name = "Renamed by manager"
         self.commit_hooks()
-        self.assertEqual(self.get_json(self.program_key())["program"]["name"], "Renamed by manager")
+        self.assertEqual(self.get_json(self.program_key())["program"]["name"], published)

@@ -61,6 +61,7 @@ class EventEvent(models.Model):
         "user_id",
         string="Coordinators",
         domain=[("share", "=", False)],
+        tracking=True,
         help="Coordinators see and review the registrations of this program.",
     )
     prs_template_id = fields.Many2one(
@@ -197,6 +198,10 @@ class EventEvent(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if "prs_code" in vals and not self.env.su:
+            # rules are checked before a write only: an event turned into a program must
+            # be one the user may change (Odoo's event groups reach no program)
+            self.check_access_rule("write")
         if vals.get("event_type_id"):
             self.filtered(
                 lambda e: e.prs_is_program and e.event_type_id.prs_flow_ids and not e.flow_ids
@@ -239,6 +244,8 @@ class EventEvent(models.Model):
 
     def action_prs_apply_template(self):
         """Button: copy the template's flows into a program that has none yet."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         for event in self:
             if event.flow_ids:
                 raise ValidationError(
@@ -292,6 +299,8 @@ class EventEvent(models.Model):
         }
 
     def action_prs_view_flows(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("prs_event_flow.event_flow_action")
         action["domain"] = [("event_id", "=", self.id)]
@@ -299,6 +308,8 @@ class EventEvent(models.Model):
         return action
 
     def action_prs_view_published_steps(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
     def _prs_capacity_states(self):
         """``{program id: state}`` of these programs: ``closed`` (closed by the
         configurator, or archived), ``full`` (no seat and no waitlist place), ``waitlist``

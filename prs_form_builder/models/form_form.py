@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_sanitize
 
 from odoo.addons.prs_base.tools.codes import CODE_RE, RESERVED_CODES, unique_code
@@ -96,6 +96,8 @@ class FormForm(models.Model):
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any("current_version_id" in vals for vals in vals_list):
+            raise AccessError(_("The published version of a form is set by publishing only."))
         outer = not self.env.context.get("prs_defer_form_check")
         forms = super(FormForm, self.with_context(prs_defer_form_check=True)).create(vals_list)
         forms = forms.with_env(self.env)
@@ -104,6 +106,9 @@ class FormForm(models.Model):
         return forms
 
     def write(self, vals):
+        if "current_version_id" in vals and not self.env.su:
+            # a version set by hand would skip sanitising and every publish check
+            raise AccessError(_("The published version of a form is set by publishing only."))
         tree_change = TREE_FIELDS.intersection(vals)
         if tree_change and not self.env.context.get("prs_allow_published_write"):
             published = self.filtered(lambda form: form.state == "published")
@@ -358,7 +363,14 @@ class FormForm(models.Model):
 
     # ------------------------------------------------------------------ versions
     def action_publish(self):
-        """Check the forms and freeze each tree into a new published version."""
+        """Check the forms and freeze each tree into a new published version.
+
+        Versions are created here only (configurators have no create right on
+        ``form.form.version``): the caller's write right on the forms is checked, then
+        the version and the form's current version are written as superuser.
+        """
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         for form in self:
             if form.state == "published":
                 raise UserError(_("Form %s is already published.", form.display_name))
@@ -373,7 +385,9 @@ class FormForm(models.Model):
             tree["version"] = (latest or 0) + 1
             tree["checksum"] = form_tree.tree_checksum(tree)
             lang = self.env.lang or "en_US"
-            version = self.env["form.form.version"].create(
+            # sudo: the only creation of versions, with the tree just built and checked
+            # from the form the caller may write (checked above)
+            version = self.env["form.form.version"].sudo().create(
                 {
                     "form_id": form.id,
                     "version": tree["version"],
@@ -383,7 +397,8 @@ class FormForm(models.Model):
                     "tree_translations": form._prs_translated_trees(tree["version"], lang),
                 }
             )
-            form.with_context(prs_allow_published_write=True).write(
+            # sudo: write() refuses current_version_id to anyone but the publish code
+            form.sudo().with_context(prs_allow_published_write=True).write(
                 {"current_version_id": version.id, "state": "published"}
             )
             form.message_post(body=_("Version %s published.", version.version))
@@ -417,6 +432,8 @@ class FormForm(models.Model):
     def action_restore_version(self, version):
         """Replace the draft's tree by the tree of ``version`` (a form.form.version record
         or id of this form)."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         self.ensure_one()
         if not isinstance(version, models.BaseModel):
             version = self.env["form.form.version"].browse(int(version))
@@ -551,6 +568,8 @@ class FormForm(models.Model):
 
     # ------------------------------------------------------------------ UI actions
     def action_view_versions(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prs_form_builder.form_form_version_action"
@@ -560,6 +579,8 @@ class FormForm(models.Model):
         return action
 
     def action_compare_versions(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         self.ensure_one()
         versions = self.version_ids.sorted("version", reverse=True)
         return {
@@ -576,6 +597,8 @@ class FormForm(models.Model):
 
     def action_preview(self):
         """Open the participant preview of the draft (or of the current version)."""
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_url",
@@ -584,6 +607,8 @@ class FormForm(models.Model):
         }
 
     def action_new_from_template(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -137,6 +137,8 @@ class FormForm(models.Model):
         self.ensure_one()
         self.check_access_rights("write")
         self.check_access_rule("write")
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         op = operation.get("op")
         handler = {
             "write": self._prs_designer_write,
@@ -340,6 +342,7 @@ class FormForm(models.Model):
     @api.model
     def prs_designer_from_template(self, template_id, name, code=None):
         """Create a draft form from a form template; return its id (the designer opens it)."""
+        self.check_access_rights("create")
         self.check_access_rights("create")
         template = self.browse(int(template_id)).exists()
         if not template or not template.is_template:

@@ -47,6 +47,8 @@ class FormSection(models.Model):
 
     def action_add_from_library(self):
         """Open the field library to add fields to this section."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

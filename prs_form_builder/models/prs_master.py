@@ -78,6 +78,8 @@ class PrsMaster(models.Model):
 
     def action_refresh_from_odoo(self):
         """Refresh the items of Odoo-backed masters: add new, update labels, archive gone."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         items_model = self.env["prs.master.item"].with_context(active_test=False)
         for master in self.filtered(lambda m: m.source != "manual"):
             rows = self._prs_odoo_rows(master.source)

@@ -1,2 +1,3 @@
+from . import export
 from . import main
 from . import rpc

@@ -36,6 +36,29 @@ STATE_MAIL_TEMPLATES = {
     "rejected": "prs_registration.mail_template_registration_rejected",
     "changes_requested": "prs_registration.mail_template_registration_changes_requested",
 }
+# Lifecycle and answer fields of a program's registration: written by the intake and
+# the review actions only (which check the caller's right, then write as superuser),
+# never directly over RPC (that would skip validation, capacity and the audit trail).
+PRS_ACTION_FIELDS = frozenset(
+    {
+        "prs_state",
+        "state",
+        "answers",
+        "step_versions",
+        "prs_is_test",
+        "event_id",
+        "flow_id",
+        "current_step_id",
+        "next_step_id",
+        "reopened_step_ids",
+        "prs_submitted_at",
+        "prs_state_changed_at",
+        "prs_changes_message",
+    }
+)
+# on create, a coordinator may still pick the program, flow and state of a hand-made
+# registration (Odoo's own behaviour); the answers come from the intake only
+PRS_INTAKE_FIELDS = PRS_ACTION_FIELDS - {"event_id", "flow_id", "prs_state", "state"}
 REVEAL_WINDOW = timedelta(minutes=15)
 DEFAULT_VERSION_GRACE_MINUTES = 60
 
@@ -82,6 +105,9 @@ class EventRegistration(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         now = fields.Datetime.now()
+        if not self.env.su:
+            for vals in vals_list:
+                self._prs_check_action_fields(vals, PRS_INTAKE_FIELDS)
         for vals in vals_list:
             if vals.get("prs_state"):
                 vals.setdefault("state", PRS_TO_ODOO_STATE[vals["prs_state"]])
@@ -100,6 +126,45 @@ class EventRegistration(models.Model):
         ).event_id
 
     def write(self, vals):
+        if not self.env.su:
+            self._prs_check_action_fields(vals, PRS_ACTION_FIELDS)
+            if "event_id" in vals:
+                # rules are checked before a write only: the moved registration must
+                # still be one the user may change
+                res = self._prs_write(vals)
+                self.check_access_rule("write")
+                return res
+        return self._prs_write(vals)
+
+    def _prs_check_action_fields(self, vals, guarded):
+        """Refuse a direct (non-superuser) write of lifecycle or answer fields on a
+        program's registration, or moving a registration into a program."""
+        names = guarded.intersection(vals)
+        if not names:
+            return
+        programs = self.event_id
+        if vals.get("event_id"):
+            programs |= self.env["event.event"].browse(vals["event_id"])
+        # sudo: only whether these events are programs is read
+        if any(programs.sudo().mapped("prs_is_program")):
+            raise AccessError(
+                _(
+                    "The fields %s of a program's registration change through its actions "
+                    "(confirm, waitlist, reject, cancel, request changes) only.",
+                    ", ".join(sorted(names)),
+                )
+            )
+
+    def _prs_action_write(self, vals):
+        """Write lifecycle fields for a review action: the caller must be allowed to
+        change these registrations; the write itself runs as superuser because
+        :meth:`write` refuses these fields to direct writes."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        # sudo: rights checked just above; the action validated the state change
+        return self.sudo().write(vals)
+
+    def _prs_write(self, vals):
         if "prs_state" in vals:
             vals = dict(vals, prs_state_changed_at=fields.Datetime.now())
             vals.setdefault("state", PRS_TO_ODOO_STATE[vals["prs_state"]])
@@ -189,7 +254,7 @@ class EventRegistration(models.Model):
     def action_prs_submit(self):
         """Mark in-progress registrations (or reopened ones) as submitted."""
         self._prs_check_states({"in_progress", "changes_requested"}, _("submit"))
-        self.write(
+        self._prs_action_write(
             {
                 "prs_state": "submitted",
                 "next_step_id": False,
@@ -218,8 +283,8 @@ class EventRegistration(models.Model):
                     self.event_id.browse(full.program_id).display_name,
                 )
             ) from None
-        self.browse(to_confirm).write({"prs_state": "confirmed"})
-        self.browse(to_waitlist).write({"prs_state": "waitlisted"})
+        self.browse(to_confirm)._prs_action_write({"prs_state": "confirmed"})
+        self.browse(to_waitlist)._prs_action_write({"prs_state": "waitlisted"})
         return True
 
     def action_prs_waitlist(self):
@@ -235,14 +300,14 @@ class EventRegistration(models.Model):
                     self.event_id.browse(full.program_id).display_name,
                 )
             ) from None
-        self.write({"prs_state": "waitlisted"})
+        self._prs_action_write({"prs_state": "waitlisted"})
         return True
 
     def action_prs_reject(self):
         self._prs_check_states(
             {"in_progress", "submitted", "changes_requested", "waitlisted"}, _("reject")
         )
-        self.write({"prs_state": "rejected"})
+        self._prs_action_write({"prs_state": "rejected"})
         return True
 
     def action_prs_cancel(self):
@@ -251,7 +316,7 @@ class EventRegistration(models.Model):
             {"in_progress", "submitted", "changes_requested", "waitlisted", "confirmed"},
             _("cancel"),
         )
-        self.write({"prs_state": "cancelled"})
+        self._prs_action_write({"prs_state": "cancelled"})
         return True
 
     def action_prs_request_changes(self):
@@ -271,7 +336,7 @@ class EventRegistration(models.Model):
                 raise UserError(
                     _("Choose at least one step of the flow of %s.", registration.display_name)
                 )
-            registration.write(
+            registration._prs_action_write(
                 {
                     "reopened_step_ids": [fields.Command.set(reopened.ids)],
                     "next_step_id": reopened.sorted(lambda s: (s.sequence, s.id))[:1].id,
@@ -996,6 +1061,8 @@ class EventRegistration(models.Model):
         return header, rows
 
     def action_prs_export(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prs_registration.event_registration_export_action"
         )

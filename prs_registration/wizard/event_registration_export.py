@@ -53,10 +53,23 @@ class EventRegistrationExport(models.TransientModel):
         return buffer.getvalue(), f"registrations-{stamp}.xlsx"
 
     def action_export(self):
+        """Build the file and send the browser to download it once: the download
+        (``/prs_registration/export/<id>``) removes it from the database."""
         content, filename = self._prs_build()
         self.write({"data": base64.b64encode(content), "filename": filename})
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/data/{filename}?download=true",
+            "url": f"/prs_registration/export/{self.id}",
             "target": "self",
         }
+
+    def _prs_take_file(self):
+        """``(filename, bytes)`` of the built file, which is removed from the wizard: an
+        export (possibly with revealed values) is not kept in the database. Only the
+        wizard's creator reads it (record rule)."""
+        self.ensure_one()
+        if not self.data:
+            return None, None
+        filename, content = self.filename, base64.b64decode(self.data)
+        self.write({"data": False})
+        return filename, content

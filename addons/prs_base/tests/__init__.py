@@ -1,1 +1,2 @@
 from . import test_prs_base
+from . import test_audit

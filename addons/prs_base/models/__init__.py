@@ -1,0 +1,2 @@
+from . import res_groups
+from . import res_users
