@@ -8,3 +8,4 @@ from . import event_flow_step
 from . import form_form
 from . import prs_master
 from . import prs_master_item
+from . import prs_metrics

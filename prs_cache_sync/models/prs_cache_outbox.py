@@ -206,7 +206,13 @@ class PrsCacheOutbox(models.Model):
                 continue
             for start in range(0, len(target_rows), BATCH_SIZE):
                 batch = target_rows[start : start + BATCH_SIZE]
-                batch._prs_deliver_batch(target)
+                try:
+                    with self.env.cr.savepoint():
+                        batch._prs_deliver_batch(target)
+                except Exception as error:  # one target's failure never blocks the others
+                    _logger.exception("Redis delivery to target %s failed", target.id)
+                    self.env.invalidate_all()
+                    batch._prs_mark_failed(target._prs_mark_down(error))
                 processed |= batch
         return processed
 
@@ -218,9 +224,12 @@ class PrsCacheOutbox(models.Model):
             results = redis_io.write_many(
                 target._prs_get_client(), script, target._prs_versions_key(), writes
             )
-        except redis_io.redis_errors() as error:
+        except Exception as error:  # noqa: BLE001 - Redis down, wrong CA, bad URL, other
+            # environment (UserError), a ValueError of redis-py...: this target waits
+            # with backoff, the others are delivered
             message = target._prs_mark_down(error)
             self._prs_mark_failed(message)
+            self.env["prs.metrics"]._prs_record_delivery(target, self.browse(), len(self))
             return
         target._prs_mark_up()
         now = fields.Datetime.now()
@@ -243,6 +252,9 @@ class PrsCacheOutbox(models.Model):
         # one update per distinct error, not per refused row
         for message, rows in failed.items():
             rows._prs_mark_failed(message)
+        self.env["prs.metrics"]._prs_record_delivery(
+            target, done, sum(len(rows) for rows in failed.values())
+        )
         # sudo: bookkeeping of what was pushed (same reason as the delivery itself).
         self.env["prs.cache.key"].sudo()._prs_set_pushed(
             [(row.key_id.id, row.op, row.checksum, row.version, now) for row in applied]

@@ -2,11 +2,14 @@ import logging
 import time
 from datetime import timedelta
 
+from cryptography.fernet import Fernet, MultiFernet
 from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
+
+from odoo.addons.prs_base.tools.config import read_section
 
 from ..tools import redis_io
 from ..tools import settings as prs_settings
@@ -23,6 +26,8 @@ DOWN_GRACE = 30.0
 SUCCESS_TOUCH_INTERVAL = 60
 HEALTH_MAX_AGE_PARAM = "prs_cache_sync.health_max_pending_age"
 HEALTH_DEFAULT_MAX_AGE = 600  # seconds
+ENVIRONMENT_PARAM = "prs_cache_sync.environment"
+ENVIRONMENT_SELECTION = [("production", "Production"), ("uat", "UAT")]
 
 
 class PrsCacheTarget(models.Model):
@@ -63,6 +68,27 @@ class PrsCacheTarget(models.Model):
     key_prefix = fields.Char(
         tracking=True, help="Prefix of every key; empty means prs:<database name>."
     )
+    environment = fields.Selection(
+        ENVIRONMENT_SELECTION,
+        default=lambda self: self._prs_default_environment(),
+        help="The environment this Redis serves. A database publishes only to targets of "
+        "its own environment (odoo.conf [prs_cache_sync] environment, PRS_ENVIRONMENT or "
+        "the system parameter prs_cache_sync.environment); with Use odoo.conf Settings, "
+        "redis_environment of odoo.conf (default: the database's).",
+    )
+    ssl_ca_file = fields.Char(
+        string="TLS CA File",
+        help="rediss:// only: path (on the Odoo server) of the PEM file of the certificate "
+        "authorities trusted for the Redis server; empty: the system's.",
+    )
+    ssl_cert_file = fields.Char(
+        string="TLS Client Certificate", help="rediss:// only: PEM client certificate path."
+    )
+    ssl_key_file = fields.Char(
+        string="TLS Client Key", help="rediss:// only: PEM private key path of the certificate."
+    )
+    effective_environment = fields.Char(compute="_compute_effective")
+    environment_error = fields.Char(compute="_compute_effective")
     socket_timeout = fields.Float(default=2.0, help="Seconds per Redis command.")
     connect_timeout = fields.Float(default=2.0, help="Seconds to connect.")
     effective_url = fields.Char(
@@ -77,10 +103,12 @@ class PrsCacheTarget(models.Model):
     last_error_date = fields.Datetime(readonly=True, copy=False)
     last_success_date = fields.Datetime(readonly=True, copy=False)
 
-    @api.constrains("use_config", "url")
+    @api.constrains("use_config", "url", "ssl_ca_file", "ssl_cert_file", "ssl_key_file")
     def _check_url(self):
         for target in self.filtered(lambda t: not t.use_config):
-            problem = prs_settings.check_url(target.url)
+            problem = prs_settings.check_url(target.url) or prs_settings.check_tls_files(
+                target._prs_get_settings()
+            )
             if problem:
                 raise ValidationError(
                     _("Target %(name)s: %(problem)s", name=target.name, problem=problem)
@@ -108,12 +136,14 @@ class PrsCacheTarget(models.Model):
         for target in self:
             target.has_password = bool(target._prs_get_settings()["password"])
 
-    @api.depends("use_config", "url", "key_prefix")
+    @api.depends("use_config", "url", "key_prefix", "environment")
     def _compute_effective(self):
         for target in self:
             values = target._prs_get_settings()
             target.effective_url = prs_settings.redact(values["url"], [values["password"]])
             target.effective_prefix = values["prefix"]
+            target.effective_environment = values["environment"]
+            target.environment_error = target._prs_environment_error()
 
     def _compute_counts(self):
         groups = self.env["prs.cache.outbox"]._read_group(
@@ -160,7 +190,14 @@ class PrsCacheTarget(models.Model):
         result = super().write(vals)
         if {"password", "redis_password"} & set(vals):
             self._prs_post_password_change(had_password)
-        if {"url", "password", "use_config", "socket_timeout", "connect_timeout"} & set(vals):
+        if {
+            "url",
+            "password",
+            "use_config",
+            "socket_timeout",
+            "connect_timeout",
+            *prs_settings.TLS_KEYS,
+        } & set(vals):
             redis_io.drop_clients(self.env.cr.dbname)
         activated._prs_initial_sync()
         return result
@@ -190,9 +227,50 @@ class PrsCacheTarget(models.Model):
     def _prs_config(self):
         return prs_settings.read_config(config.misc.get("prs_cache_sync", {}))
 
+    @api.model
+    def _prs_database_environment(self):
+        """The environment of this database (``production`` or ``uat``): odoo.conf
+        ``[prs_cache_sync] environment`` or ``PRS_ENVIRONMENT`` (the server's, so a backup
+        restored on a UAT server is UAT at once), else the system parameter
+        ``prs_cache_sync.environment``, else production."""
+        declared = self._prs_config()["environment"]
+        if not declared:
+            # sudo: one technical setting, read by whoever publishes.
+            param = self.env["ir.config_parameter"].sudo().get_param(ENVIRONMENT_PARAM)
+            declared = (param or "").strip().lower()
+        return declared or prs_settings.DEFAULT_ENVIRONMENT
+
+    @api.model
+    def _prs_default_environment(self):
+        environment = self._prs_database_environment()
+        return environment if environment in prs_settings.ENVIRONMENTS else False
+
+    def _prs_environment_error(self):
+        """Why this database must not publish to this target, or ``None``."""
+        self.ensure_one()
+        database = self._prs_database_environment()
+        problem = prs_settings.check_environment(database)
+        if problem:
+            return _("This database's environment is wrong: %s", problem)
+        served = self._prs_get_settings()["environment"]
+        if not served:
+            return _("Target %s declares no environment: set the one it serves.", self.name)
+        if served != database:
+            return _(
+                "Target %(name)s serves %(served)s, this database is %(database)s: publishing "
+                "to it is refused. Point the target to a Redis of %(database)s (and set its "
+                "environment), or fix the database's environment (odoo.conf [prs_cache_sync] "
+                "environment, PRS_ENVIRONMENT, system parameter prs_cache_sync.environment).",
+                name=self.name,
+                served=served,
+                database=database,
+            )
+        return None
+
     def _prs_get_settings(self):
         """Effective connection settings: ``{url, password, prefix, socket_timeout,
-        connect_timeout}`` (the password is for the client only: never log it)."""
+        connect_timeout, environment, ssl_ca_file, ssl_cert_file, ssl_key_file}`` (the
+        password is for the client only: never log it)."""
         self.ensure_one()
         default_prefix = prs_settings.default_prefix(self.env.cr.dbname)
         if self.use_config:
@@ -204,6 +282,8 @@ class PrsCacheTarget(models.Model):
                 "prefix": conf["key_prefix"] or default_prefix,
                 "socket_timeout": conf["socket_timeout"],
                 "connect_timeout": conf["connect_timeout"],
+                "environment": conf["redis_environment"] or self._prs_database_environment(),
+                **{key: conf[key] for key in prs_settings.TLS_KEYS},
             }
         return {
             "url": self.url or "",
@@ -212,7 +292,23 @@ class PrsCacheTarget(models.Model):
             "prefix": (self.key_prefix or "").strip() or default_prefix,
             "socket_timeout": self.socket_timeout or prs_settings.DEFAULT_TIMEOUT,
             "connect_timeout": self.connect_timeout or prs_settings.DEFAULT_TIMEOUT,
+            "environment": self.environment or None,
+            **{key: (self[key] or "").strip() or None for key in prs_settings.TLS_KEYS},
         }
+
+    def _prs_check_usable(self):
+        """Raise ``UserError`` (a message safe to show) when this database must not or
+        cannot write to this target: another environment, or settings (odoo.conf and
+        environment variables included) that are not usable."""
+        self.ensure_one()
+        problem = self._prs_environment_error()
+        if not problem:
+            values = self._prs_get_settings()
+            problem = prs_settings.check_url(values["url"]) or prs_settings.check_tls_files(values)
+            if problem:
+                problem = _("Target %(name)s: %(problem)s", name=self.name, problem=problem)
+        if problem:
+            raise UserError(self._prs_redact(problem))
 
     def _prs_get_prefix(self):
         return self._prs_get_settings()["prefix"]
@@ -221,13 +317,16 @@ class PrsCacheTarget(models.Model):
         return versions_key(self._prs_get_prefix())
 
     def _prs_get_client(self):
-        """The redis-py client of this target (built lazily, once per process)."""
+        """The redis-py client of this target (built lazily, once per process). Raises
+        ``UserError`` for a target of another environment or with unusable settings."""
         self.ensure_one()
+        self._prs_check_usable()
         values = self._prs_get_settings()
         return redis_io.get_client(self.env.cr.dbname, self.id, values)
 
     def _prs_get_script(self):
         self.ensure_one()
+        self._prs_check_usable()
         return redis_io.get_script(self.env.cr.dbname, self.id, self._prs_get_settings())
 
     def _prs_redact(self, text):
@@ -325,7 +424,7 @@ class PrsCacheTarget(models.Model):
         self.ensure_one()
         try:
             self._prs_get_client().ping()
-        except redis_io.redis_errors() as error:
+        except Exception as error:  # any failure is the answer: wrong CA, bad URL, ...
             raise UserError(
                 _(
                     "Cannot reach %(name)s: %(error)s",
@@ -405,24 +504,23 @@ class PrsCacheTarget(models.Model):
         and an error is named by its class, never by its (address-bearing) message."""
         self.ensure_one()
         started = time.perf_counter()
-        try:
-            self._prs_get_client().ping()
-        except (*redis_io.redis_errors(), ValueError) as error:
-            return {
-                "id": self.id,
-                "name": self.name,
-                "ok": False,
-                "latency_ms": None,
-                "error": type(error).__name__,
-            }
-        latency_ms = round((time.perf_counter() - started) * 1000, 1)
-        return {
+        report = {
             "id": self.id,
             "name": self.name,
-            "ok": True,
-            "latency_ms": latency_ms,
+            "environment": self._prs_get_settings()["environment"],
+            "ok": False,
+            "latency_ms": None,
             "error": None,
         }
+        environment_error = self._prs_environment_error()
+        if environment_error:
+            return dict(report, error="environment", environment_error=environment_error)
+        try:
+            self._prs_get_client().ping()
+        except Exception as error:  # any failure is reported, by its class only
+            return dict(report, error=type(error).__name__)
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return dict(report, ok=True, latency_ms=latency_ms)
 
     @api.model
     def _prs_health_outbox(self):
@@ -461,16 +559,56 @@ class PrsCacheTarget(models.Model):
         }
 
     @api.model
+    def _prs_health_encryption(self):
+        """A problem when a form has a sensitive field and no usable encryption key is
+        configured (``[prs_registration] encryption_key`` / ``PRS_ENCRYPTION_KEY``), so
+        that intake refuses its answers; else ``None``."""
+        # sudo: only whether a sensitive field exists is reported.
+        if not self.env["form.field"].sudo().search_count([("sensitive", "=", True)], limit=1):
+            return None
+        keys = read_section("prs_registration", {"encryption_key": "PRS_ENCRYPTION_KEY"})
+        keys = [key.strip() for key in (keys["encryption_key"] or "").split(",") if key.strip()]
+        try:
+            if keys:
+                MultiFernet([Fernet(key.encode()) for key in keys])
+                return None
+        except (ValueError, TypeError):
+            return "encryption key invalid"
+        return "encryption key missing"
+
+    @api.model
+    def _prs_health_no_target(self):
+        """A problem when no target is active (e.g. the default target archived and no
+        other one): publishing then writes nothing."""
+        if self.search_count([], limit=1):
+            return None
+        default = self.env.ref("prs_cache_sync.prs_cache_target_default", raise_if_not_found=False)
+        if default and not default.active:
+            return "default target archived and no other active target: nothing is published"
+        return "no active Redis target: nothing is published"
+
+    @api.model
     def _prs_health(self):
         """Health report: ``(healthy, report)``. Unhealthy when the database does not
-        answer, an active target is unreachable, or the oldest pending write is older
-        than ``prs_cache_sync.health_max_pending_age`` seconds (default 600)."""
+        answer, an active target is unreachable or serves another environment, no target
+        is active, a sensitive field has no encryption key, or the oldest pending write
+        is older than ``prs_cache_sync.health_max_pending_age`` seconds (default 600)."""
         self.env.cr.execute(SQL("SELECT 1"))
         database_ok = self.env.cr.fetchone() == (1,)
         targets = [target._prs_health_ping() for target in self._prs_get_active_targets()]
         outbox = self._prs_health_outbox()
         problems = [
-            f"target {target['name']} unreachable" for target in targets if not target["ok"]
+            f"target {target['name']} serves {target['environment']}, "
+            f"database is {self._prs_database_environment()}"
+            if target["error"] == "environment"
+            else f"target {target['name']} unreachable"
+            for target in targets
+            if not target["ok"]
+        ]
+        problems += [
+            problem
+            for problem in (self._prs_health_no_target(), self._prs_health_encryption())
+            if problem
         ]
         if not database_ok:
             problems.insert(0, "database")
@@ -480,7 +618,7 @@ class PrsCacheTarget(models.Model):
         report = {
             "status": "fail" if problems else "ok",
             "problems": problems,
-            "database": {"ok": database_ok},
+            "database": {"ok": database_ok, "environment": self._prs_database_environment()},
             "targets": targets,
             "outbox": outbox,
             "cron": self._prs_health_cron(),

@@ -8,5 +8,7 @@ from . import test_health
 from . import test_sentinel
 from . import test_node_consumer
 from . import test_multiworker
+from . import test_operations
+from . import test_tls
 from . import test_contract
 from . import test_audit

@@ -54,25 +54,33 @@ class RedisServer:
     ``persistent``: append-only file with fsync on every write in a private directory,
     so that a ``kill -9`` loses no acknowledged write (the production setting); otherwise
     ``--save '' --appendonly no`` and nothing is written to disk.
+    ``tls``: ``{"cert", "key", "ca"}`` PEM paths: the server speaks TLS only (``rediss://``)
+    and, with ``"auth_clients": True``, requires a client certificate signed by ``ca``.
     """
 
-    def __init__(self, password=None, persistent=False):
+    def __init__(self, password=None, persistent=False, tls=None):
         self.port = free_port()
         self.password = password
         self.persistent = persistent
+        self.tls = tls
         self.directory = tempfile.mkdtemp(prefix="prs-redis-") if persistent else None
         self.process = None
 
     @property
     def url(self):
         """The URL of the server (without the password)."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}/0"
 
     def start(self, timeout=10):
         """Start the server (again) and wait until it answers PING; return ``self``."""
         binary = shutil.which("redis-server")
         assert binary, "redis-server is needed by the PRS tests and benchmarks"
         command = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        if self.tls:
+            command = [binary, "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1"]
+            command += ["--tls-cert-file", self.tls["cert"], "--tls-key-file", self.tls["key"]]
+            command += ["--tls-ca-cert-file", self.tls["ca"]]
+            command += ["--tls-auth-clients", "yes" if self.tls.get("auth_clients") else "no"]
         command += ["--dir", self.directory or tempfile.gettempdir(), "--save", ""]
         if self.persistent:
             command += ["--appendonly", "yes", "--appendfsync", "always"]
@@ -97,6 +105,14 @@ class RedisServer:
             "socket_connect_timeout": 2,
             **options,
         }
+        if self.tls:
+            options = {
+                "ssl": True,
+                "ssl_ca_certs": self.tls["ca"],
+                "ssl_certfile": self.tls.get("client_cert"),
+                "ssl_keyfile": self.tls.get("client_key"),
+                **options,
+            }
         return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, **options)
 
     def kill(self):

@@ -1,11 +1,18 @@
+import os
+from unittest.mock import patch
+
+from prometheus_client.parser import text_string_to_metric_families
+
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.prs_cache_sync.controllers import health
 from odoo.addons.prs_cache_sync.models import prs_cache_target
 from odoo.addons.prs_cache_sync.tools import redis_io
 
 from .common import RedisServer
 
 PASSWORD = "h6-health-s3cret"
+TOKEN = "h6-monitoring-token"
 
 
 @tagged("post_install", "-at_install", "prs", "prs_cache", "prs_health")
@@ -33,16 +40,19 @@ class TestHealth(HttpCase):
         )
         cls.cron = cls.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver")
         cls.cron.lastcall = "2026-01-02 03:04:05"
+        cls.env["ir.config_parameter"].set_param("prs_cache_sync.monitoring_token", TOKEN)
 
     def setUp(self):
         super().setUp()
         prs_cache_target._DOWN_UNTIL.clear()
+        health.clear_cache()
         redis_io.drop_clients()
         if not self.redis.process:
             self.redis.start()
 
-    def _get(self):
-        response = self.url_open("/prs/health")
+    def _get(self, token=TOKEN):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.url_open("/prs/health", headers=headers)
         self.assertEqual(response.headers["Content-Type"], "application/json")
         return response, response.json()
 
@@ -68,7 +78,7 @@ class TestHealth(HttpCase):
         response, report = self._get()
         self.assertEqual(response.status_code, 200, report)
         self.assertEqual(report["status"], "ok")
-        self.assertEqual(report["database"], {"ok": True})
+        self.assertEqual(report["database"], {"ok": True, "environment": "production"})
         [target] = report["targets"]
         self.assertEqual(
             (target["id"], target["name"], target["ok"]), (self.target.id, "Health Redis", True)
@@ -112,9 +122,86 @@ class TestHealth(HttpCase):
         self.assertEqual(report["outbox"]["max_age_s"], 60)
 
     def test_archived_target_ignored(self):
-        """Archived targets are neither pinged nor counted."""
+        """Archived targets are neither pinged nor counted (with none active, the probe
+        says that nothing is published, not that a target is unreachable)."""
         self.redis.stop()
         self.target.action_archive()
         response, report = self._get()
-        self.assertEqual(response.status_code, 200, report)
+        self.assertEqual(response.status_code, 503, report)
         self.assertEqual(report["targets"], [])
+        self.assertEqual(
+            report["problems"],
+            ["default target archived and no other active target: nothing is published"],
+        )
+
+    def test_public_answer_is_status_only(self):
+        """Without the token (or a wrong one) the answer is the status only."""
+        for token in (None, "wrong"):
+            response, report = self._get(token)
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(report, {"status": "ok"})
+        self.redis.stop()
+        health.clear_cache()
+        response, report = self._get(None)
+        self.assertEqual((response.status_code, report), (503, {"status": "fail"}))
+
+    def test_administrator_session_gets_details(self):
+        self.authenticate("admin", "admin")
+        response, report = self._get(None)
+        self.assertIn("targets", report)
+
+    def test_cached(self):
+        """Within the cache time a second request reuses the first report: no ping."""
+        self._get()
+        self.redis.stop()
+        response, report = self._get()
+        self.assertEqual(response.status_code, 200, report)
+        health.clear_cache()
+        response, report = self._get()
+        self.assertEqual(response.status_code, 503, report)
+
+    def test_missing_encryption_key(self):
+        """A sensitive field and no encryption key: unhealthy, and said so."""
+        form = self.env["form.form"].create({"name": "S", "code": "h7_sensitive", "title": "S"})
+        page = self.env["form.page"].create({"form_id": form.id, "code": "p", "title": "P"})
+        section = self.env["form.section"].create({"page_id": page.id, "code": "s", "title": "S"})
+        self.env["form.field"].create(
+            {
+                "section_id": section.id,
+                "code": "passport",
+                "field_type": "text",
+                "label": "Passport",
+                "sensitive": True,
+            }
+        )
+        with patch.dict(os.environ, {"PRS_ENCRYPTION_KEY": ""}):
+            response, report = self._get()
+        self.assertEqual(response.status_code, 503, report)
+        self.assertIn("encryption key missing", report["problems"])
+
+    def test_archived_default_without_other_target(self):
+        """No active target (the default one archived): publishing writes nothing, the
+        probe says so."""
+        self.target.action_archive()
+        response, report = self._get()
+        self.assertEqual(response.status_code, 503, report)
+        self.assertIn(
+            "default target archived and no other active target: nothing is published",
+            report["problems"],
+        )
+
+    def test_metrics_token(self):
+        """/prs/metrics: 403 without the token, Prometheus text with it."""
+        self.assertEqual(self.url_open("/prs/metrics").status_code, 403)
+        wrong = self.url_open("/prs/metrics", headers={"Authorization": "Bearer nope"})
+        self.assertEqual(wrong.status_code, 403)
+        response = self.url_open("/prs/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.headers["Content-Type"].startswith("text/plain; version=0.0.4"))
+        names = {family.name for family in text_string_to_metric_families(response.text)}
+        self.assertIn("prs_cache_outbox_backlog", names)
+        om = self.url_open(
+            f"/prs/metrics?token={TOKEN}",
+            headers={"Accept": "application/openmetrics-text; version=1.0.0"},
+        )
+        self.assertTrue(om.text.endswith("# EOF\n"))

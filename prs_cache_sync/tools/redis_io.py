@@ -8,6 +8,7 @@ import hashlib
 import threading
 
 from . import sentinel
+from .settings import TLS_KEYS, tls_options
 
 # Compare-and-set write of one key. KEYS[1]: the data key, KEYS[2]: the versions hash.
 # ARGV[1]: op (set, delete, list), ARGV[2]: version, ARGV[3]: payload.
@@ -55,6 +56,7 @@ def _cache_key(dbname, target_id, settings):
         secret,
         settings["socket_timeout"],
         settings["connect_timeout"],
+        *(settings.get(key) for key in TLS_KEYS),
     )
 
 
@@ -81,6 +83,8 @@ def get_client(dbname, target_id, settings):
                 retry=Retry(NoBackoff(), 1),
                 retry_on_error=[redis.ConnectionError],
                 decode_responses=True,
+                # rediss://: CA file, client certificate and key of the target
+                **tls_options(settings),
             )
             for old_key in [k for k in _CLIENTS if k[:2] == key[:2]]:
                 _CLIENTS.pop(old_key).close()

@@ -4,8 +4,9 @@ Precedence: environment variables > ``[prs_cache_sync]`` section of odoo.conf > 
 Passwords are never returned in clear by the helpers meant for display or logs.
 """
 
+import os
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from odoo.addons.prs_base.tools.config import read_section
 
@@ -14,17 +15,34 @@ from . import sentinel
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_TIMEOUT = 2.0
 SCHEMES = ("redis", "rediss")
+# What a database is and what a target serves: a database only publishes to targets of
+# its own environment (a UAT copy of production never writes production keys).
+ENVIRONMENTS = ("production", "uat")
+DEFAULT_ENVIRONMENT = "production"
+# TLS settings of a rediss:// target: ``{settings key: redis-py keyword}``
+TLS_KEYS = {
+    "ssl_ca_file": "ssl_ca_certs",
+    "ssl_cert_file": "ssl_certfile",
+    "ssl_key_file": "ssl_keyfile",
+}
 
 ENV_VARS = {
     "redis_url": "PRS_REDIS_URL",
     "key_prefix": "PRS_REDIS_PREFIX",
     "socket_timeout": "PRS_REDIS_SOCKET_TIMEOUT",
     "connect_timeout": "PRS_REDIS_CONNECT_TIMEOUT",
+    "environment": "PRS_ENVIRONMENT",
+    "redis_environment": "PRS_REDIS_ENVIRONMENT",
+    "ssl_ca_file": "PRS_REDIS_SSL_CA_FILE",
+    "ssl_cert_file": "PRS_REDIS_SSL_CERT_FILE",
+    "ssl_key_file": "PRS_REDIS_SSL_KEY_FILE",
 }
 
 _URL_PASSWORD_RE = re.compile(
     r"((?:rediss?|redis\+sentinel)://)([^:@/\s]*):([^@/\s]*)@", re.IGNORECASE
 )
+# ``?password=...`` / ``&password=...`` in a URL's query (redis-py reads it too)
+_QUERY_PASSWORD_RE = re.compile(r"([?&]password=)[^&#\s]*", re.IGNORECASE)
 
 
 def _float(value, default):
@@ -49,7 +67,47 @@ def read_config(misc=None, environ=None):
         "key_prefix": values["key_prefix"] or "",
         "socket_timeout": _float(values["socket_timeout"], DEFAULT_TIMEOUT),
         "connect_timeout": _float(values["connect_timeout"], DEFAULT_TIMEOUT),
+        # the database's environment (None: not declared here, see the system parameter)
+        "environment": (values["environment"] or "").lower() or None,
+        # the environment the odoo.conf target serves (None: the database's)
+        "redis_environment": (values["redis_environment"] or "").lower() or None,
+        **{key: values[key] or None for key in TLS_KEYS},
     }
+
+
+def check_environment(value):
+    """An error message for an environment name that is not known, or ``None``."""
+    if value not in ENVIRONMENTS:
+        return f"Unknown environment {value!r}: use one of {', '.join(ENVIRONMENTS)}."
+    return None
+
+
+def check_tls_files(settings):
+    """An error message for TLS files that are set but unusable, or ``None``: a CA or
+    client certificate needs a rediss:// URL, a client certificate its key, and every
+    file must be readable by the Odoo server."""
+    given = {key: settings.get(key) for key in TLS_KEYS if settings.get(key)}
+    if not given:
+        return None
+    if urlsplit(settings.get("url") or "").scheme.lower() != "rediss":
+        return "TLS files need a rediss:// URL."
+    if bool(given.get("ssl_cert_file")) != bool(given.get("ssl_key_file")):
+        return "A client certificate needs both its certificate file and its key file."
+    for path in given.values():
+        if not os.path.isfile(path) or not os.access(path, os.R_OK):
+            return f"The TLS file {path} does not exist or cannot be read."
+    return None
+
+
+def tls_options(settings):
+    """redis-py keyword arguments of the TLS settings (rediss:// URLs only)."""
+    if urlsplit(settings.get("url") or "").scheme.lower() != "rediss":
+        return {}
+    options = {TLS_KEYS[key]: settings[key] for key in TLS_KEYS if settings.get(key)}
+    if options.get("ssl_ca_certs"):
+        # a CA is given: the server's certificate must also name the host connected to
+        options["ssl_check_hostname"] = True
+    return options
 
 
 def default_prefix(dbname):
@@ -72,6 +130,15 @@ def check_url(url):
         parts.port  # noqa: B018 - raises on a non-numeric port
     except ValueError:
         return "The URL port must be a number."
+    path = parts.path.strip("/")
+    if path and not path.isdigit():
+        return "The URL path must be a database number, e.g. /0."
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)
+    except ValueError as error:  # what redis-py itself would refuse when connecting
+        return redact(f"The URL is not accepted by redis-py: {error}")
     return None
 
 
@@ -79,9 +146,22 @@ def split_password(url):
     """Return ``(url without password, password or None)``; the user name is kept."""
     if sentinel.is_sentinel_url(url):
         return sentinel.split_password(url)
-    parts = urlsplit(url or "")
+    try:
+        parts = urlsplit(url or "")
+        parts.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError:
+        return url, None  # unusable: check_url names the problem, the client refuses it
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query_password = [value for name, value in query if name.lower() == "password"]
+    if query_password:
+        # ``?password=``: moved out like a password in the user part (which wins, as
+        # in redis-py); parse_qsl already decoded it
+        parts = parts._replace(
+            query=urlencode([(name, value) for name, value in query if name.lower() != "password"])
+        )
+        url = urlunsplit(parts)
     if parts.password is None:
-        return url, None
+        return url, (query_password[0] if query_password else None)
     netloc = parts.hostname or ""
     if ":" in netloc:  # IPv6 literal
         netloc = f"[{netloc}]"
@@ -89,8 +169,9 @@ def split_password(url):
         netloc = f"{netloc}:{parts.port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
+    # percent-encoded as redis-py decodes it (``p%40ss`` is ``p@ss``)
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), (
-        parts.password
+        unquote(parts.password)
     )
 
 
@@ -100,6 +181,7 @@ def redact(text, secrets=()):
     if not text:
         return text
     text = _URL_PASSWORD_RE.sub(r"\1\2:***@", str(text))
+    text = _QUERY_PASSWORD_RE.sub(r"\1***", text)
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")

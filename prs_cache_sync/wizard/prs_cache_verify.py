@@ -66,12 +66,22 @@ class PrsCacheVerify(models.TransientModel):
         for target in self.target_ids:
             try:
                 target_lines, target_checked = self._prs_verify_target(target)
-            except redis_io.redis_errors() as error:
+            except (*redis_io.redis_errors(), UserError) as error:
                 errors.append(f"{target.name}: {target._prs_redact(str(error))}")
                 continue
             checked += target_checked
             ok += target_checked - len(target_lines)
             lines += target_lines
+        if not self.program_ids:  # a full Verify: its drift is the metric of the targets
+            verified = self.target_ids.filtered(
+                lambda target: not any(error.startswith(f"{target.name}: ") for error in errors)
+            )
+            self.env["prs.metrics"]._prs_record_drift(
+                {
+                    target: sum(1 for vals in lines if vals["target_id"] == target.id)
+                    for target in verified
+                }
+            )
         self.write(
             {
                 "line_ids": [(0, 0, vals) for vals in lines],
@@ -97,6 +107,7 @@ class PrsCacheVerify(models.TransientModel):
         if not self.program_ids:
             masters = self.env["prs.master"].sudo().with_context(lang=PAYLOAD_LANG).search([])
             entries += masters._prs_cache_entries(prefix)
+            entries += self.env["prs.cache.key"]._prs_catalogue_builder(published_at)(prefix)
         return {entry["key"]: entry for entry in entries}
 
     def _prs_scan_patterns(self, prefix):
@@ -107,7 +118,6 @@ class PrsCacheVerify(models.TransientModel):
         for program_id in self.program_ids.ids:
             patterns += [f"{escaped}:{program_id}", f"{escaped}:{program_id}:*"]
         return patterns
-            entries += self.env["prs.cache.key"]._prs_catalogue_builder(published_at)(prefix)
 
     def _prs_verify_target(self, target):
         prefix = target._prs_get_prefix()

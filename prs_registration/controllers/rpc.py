@@ -9,7 +9,7 @@ class PrsRpc(RPC):
     """Expose the caller's remote address to the intake log during RPC calls."""
 
     def _xmlrpc(self, service):
-        caller.set_remote_addr(request.httprequest.remote_addr)
+        caller.set_remote_addr(*caller.http_details(request.httprequest))
         try:
             return super()._xmlrpc(service)
         finally:
@@ -17,7 +17,7 @@ class PrsRpc(RPC):
 
     @route()
     def jsonrpc(self, service, method, args):
-        caller.set_remote_addr(request.httprequest.remote_addr)
+        caller.set_remote_addr(*caller.http_details(request.httprequest))
         try:
             return super().jsonrpc(service, method, args)
         finally:

@@ -6,3 +6,4 @@ from . import form_field
 from . import form_field_template
 from . import prs_reveal_log
 from . import prs_intake_log
+from . import prs_metrics

@@ -29,6 +29,12 @@ class PrsIntakeLog(models.Model):
         "res.users", string="User", readonly=True, ondelete="set null", index=True
     )
     remote_addr = fields.Char(string="Remote Address", readonly=True)
+    user_agent = fields.Char(readonly=True, help="User-Agent header of the HTTP request.")
+    endpoint = fields.Char(
+        readonly=True,
+        help="HTTP endpoint of the call (/xmlrpc/2/object, /jsonrpc, ...); empty when the "
+        "call did not come over HTTP (a server action, a shell).",
+    )
     submission_id = fields.Char(readonly=True, index=True)
     program_id = fields.Integer(string="Program ID", readonly=True, index=True)
     flow_id = fields.Integer(string="Flow ID", readonly=True)
@@ -51,6 +57,8 @@ class PrsIntakeLog(models.Model):
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT_MS))
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env[self._name].create(vals)
+                # the call's metrics are counted in the same short transaction
+                env["prs.metrics"]._prs_add(env["prs.metrics"]._prs_intake_increments(vals), cr=cr)
         except Exception as error:  # logging must never break an intake call
             _logger.warning(
                 "prs.intake.log: could not record the call of %s: %s",
