@@ -19,13 +19,13 @@ Over JSON-RPC (``/web/dataset/call_kw``, a logged-in ``requests`` session on
 Goal: the designer opens a 200-field form in under 1 s; an edit is one RPC.
 """
 
+import json
 import os
 import sys
 import time
 
 import common
 import fixtures
-
 from bench_read import JsonRpcClient
 
 
@@ -83,25 +83,46 @@ def browser_open_times(url, db, form_id, n_fields, repeat):
         browser.send("Runtime.enable")
         browser.send("Network.enable")
         session = _session(url, db, common.ADMIN_LOGIN, common.ADMIN_PASSWORD)
-        browser.send("Network.setCookie", name="session_id", value=session, domain="127.0.0.1", path="/")
+        browser.send(
+            "Network.setCookie", name="session_id", value=session, domain="127.0.0.1", path="/"
+        )
         browser.send("Page.navigate", url=f"{url}/web")
         for _attempt in range(200):
             time.sleep(0.1)
-            if browser.evaluate("!!(window.odoo && odoo.__WOWL_DEBUG__ && document.querySelector('.o_main_navbar'))"):
+            if browser.evaluate(
+                "!!(window.odoo && odoo.__WOWL_DEBUG__ && document.querySelector('.o_main_navbar'))"
+            ):
                 break
         designer = {
-            "action": f'{{"type": "ir.actions.client", "tag": "prs_form_designer", "params": {{"form_id": {form_id}}}}}',
+            "action": json.dumps(
+                {
+                    "type": "ir.actions.client",
+                    "tag": "prs_form_designer",
+                    "params": {"form_id": form_id},
+                }
+            ),
             "ready": f"document.querySelectorAll('.o_prs_dd_field').length === {n_fields}",
         }
         view = {
-            "action": f'{{"type": "ir.actions.act_window", "res_model": "form.form", "res_id": {form_id}, "views": [[false, "form"]]}}',
-            "ready": "document.querySelector('.o_form_view .o_field_widget[name=page_ids] .o_data_row')",
+            "action": json.dumps(
+                {
+                    "type": "ir.actions.act_window",
+                    "res_model": "form.form",
+                    "res_id": form_id,
+                    "views": [[False, "form"]],
+                }
+            ),
+            "ready": "document.querySelector("
+            "'.o_form_view .o_field_widget[name=page_ids] .o_data_row')",
         }
         times = {"designer": [], "view": []}
         for index in range(repeat + 1):
             for name, spec in (("designer", designer), ("view", view)):
                 result = browser.send(
-                    "Runtime.evaluate", expression=OPEN_JS % spec, awaitPromise=True, returnByValue=True
+                    "Runtime.evaluate",
+                    expression=OPEN_JS % spec,
+                    awaitPromise=True,
+                    returnByValue=True,
                 )
                 value = result.get("result", {}).get("value")
                 if value is None:
@@ -139,7 +160,7 @@ def main():
         def designer_open(form_id=form_id):
             return call_kw(rpc, "form.form", "prs_designer_data", [[form_id]])
 
-        def designer_edit(form_id=form_id, field_id=field_id):
+        def designer_edit(form_id=form_id, field_id=field_id, labels=labels):
             before = rpc.calls
             operation = {
                 "op": "write",

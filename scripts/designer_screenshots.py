@@ -4,9 +4,10 @@ Usage (against a running server holding the demo or a test database):
 
     python scripts/designer_screenshots.py URL DB LOGIN PASSWORD PATH=OUTPUT.png [...]
 
-Each ``PATH=OUTPUT`` opens ``URL + PATH`` logged in, waits until the page has no
-pending request and ``.o_prs_designer, .o_prs_journey`` is shown, and saves a PNG.
-Console errors are printed.
+Each ``PATH=OUTPUT`` opens ``URL + PATH`` logged in, waits until
+``.o_prs_designer, .o_prs_journey`` is shown, and saves a PNG; ``PATH=OUTPUT|JS`` runs
+the JavaScript ``JS`` in the page first (e.g. clicks) and waits two seconds. Console
+errors are printed.
 """
 
 import base64
@@ -94,8 +95,15 @@ def main(url, db, login, password, *shots):
         browser.send("Network.enable")
         host = url.split("//")[1].split(":")[0]
         browser.send("Network.setCookie", name="session_id", value=session, domain=host, path="/")
-        browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=1000, deviceScaleFactor=1, mobile=False)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=1600,
+            height=1000,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         for shot in shots:
+            shot, _sep, script = shot.partition("|")
             path, output = shot.rsplit("=", 1)
             browser.send("Page.navigate", url=url + path)
             for _attempt in range(100):
@@ -106,12 +114,15 @@ def main(url, db, login, password, *shots):
                 if ready:
                     break
             time.sleep(2)
+            if script:
+                browser.evaluate(script)
+                time.sleep(2)
             data = browser.send("Page.captureScreenshot", format="png")["data"]
             with open(output, "wb") as handle:
                 handle.write(base64.b64decode(data))
-            print(output, "ready" if ready else "NOT READY")
+            print(output, "ready" if ready else "NOT READY")  # pylint: disable=print-used
         for error in browser.errors:
-            print("console error:", error)
+            print("console error:", error)  # pylint: disable=print-used
     finally:
         browser.close()
 

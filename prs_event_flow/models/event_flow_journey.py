@@ -112,7 +112,6 @@ class EventFlow(models.Model):
             "hidden": [list(node) for node in hidden],
         }
 
-
     def action_prs_journey_preview(self):
         """Open the journey preview of this flow."""
         self.ensure_one()

@@ -9,7 +9,9 @@ class TestJourneyPreview(PrsEventFlowCase):
     -> confirmation."""
 
     def _screen(self, answers=None, step=None, advance=False):
-        return self.flow.with_user(self.configurator).prs_journey_preview(answers or {}, step, advance)
+        return self.flow.with_user(self.configurator).prs_journey_preview(
+            answers or {}, step, advance
+        )
 
     def _visible(self, screen):
         return [step["code"] for step in screen["steps"] if step["visible"]]
@@ -71,8 +73,12 @@ class TestJourneyPreviewTour(FlowBuilder, HttpCase):
             [self.field("first_name", "text"), self.field("age", "integer")],
             publish=True,
         )
-        health = self.create_form(self.env, "jt_health", [self.field("allergies", "textarea")], publish=True)
-        terms = self.create_form(self.env, "jt_terms", [self.field("accept", "consent")], publish=True)
+        health = self.create_form(
+            self.env, "jt_health", [self.field("allergies", "textarea")], publish=True
+        )
+        terms = self.create_form(
+            self.env, "jt_terms", [self.field("accept", "consent")], publish=True
+        )
         program = self.create_program(
             self.env, "JT-1", prs_fee=100.0, prs_theme_primary_color="#1a2b3c"
         )

@@ -38,7 +38,9 @@ class FormForm(models.Model):
         self.ensure_one()
         env = self.env
         pages = env["form.page"].search_read(
-            [("form_id", "=", self.id)], ["code", "title", "help", "condition"], order="sequence, id"
+            [("form_id", "=", self.id)],
+            ["code", "title", "help", "condition"],
+            order="sequence, id",
         )
         sections = env["form.section"].search_read(
             [("form_id", "=", self.id)],
@@ -53,7 +55,10 @@ class FormForm(models.Model):
             load=None,
         )
         choices = env["form.field.choice"].search_read(
-            [("form_id", "=", self.id)], ["field_id", "value", "label"], order="sequence, id", load=None
+            [("form_id", "=", self.id)],
+            ["field_id", "value", "label"],
+            order="sequence, id",
+            load=None,
         )
         by_field = {}
         for choice in choices:
@@ -102,7 +107,11 @@ class FormForm(models.Model):
         for problem in form_checks.check_tree(tree, expression, masters=masters, publish=publish):
             kind, code = problem[0], problem[1]
             problems.setdefault(code or "", []).append(
-                {"kind": kind, "problem": problem[2], "message": self._prs_problem_message(*problem)}
+                {
+                    "kind": kind,
+                    "problem": problem[2],
+                    "message": self._prs_problem_message(*problem),
+                }
             )
         return problems
 
@@ -135,8 +144,6 @@ class FormForm(models.Model):
         ``new_version``.
         """
         self.ensure_one()
-        self.check_access_rights("write")
-        self.check_access_rule("write")
         self.check_access_rights("write")
         self.check_access_rule("write")
         op = operation.get("op")
@@ -205,8 +212,7 @@ class FormForm(models.Model):
             values.setdefault("label", self._prs_designer_type_label(values.get("field_type")))
             if values.get("field_type") in CHOICE_TYPES and "choice_ids" not in values:
                 values["choice_ids"] = [
-                    Command.create({"sequence": 10 * i, "label": _("Option %s", i)})
-                    for i in (1, 2)
+                    Command.create({"sequence": 10 * i, "label": _("Option %s", i)}) for i in (1, 2)
                 ]
         elif model == "form.section":
             values.setdefault("title", _("New Section"))
@@ -221,7 +227,9 @@ class FormForm(models.Model):
         return {"op": "delete", "model": model, "id": node.id}, {"model": model, "id": node.id}
 
     def _prs_designer_type_label(self, field_type):
-        selection = dict(self.env["form.field"]._fields["field_type"]._description_selection(self.env))
+        selection = dict(
+            self.env["form.field"]._fields["field_type"]._description_selection(self.env)
+        )
         return selection.get(field_type) or _("New Field")
 
     def _prs_designer_delete(self, operation):
@@ -241,8 +249,10 @@ class FormForm(models.Model):
         """Create values recreating ``node`` with its children (for undoing a delete)."""
         tree = self._prs_build_tree()
         master_codes = form_tree.master_codes([tree])
-        masters = self.env["prs.master"].with_context(active_test=False).search(
-            [("code", "in", list(master_codes))]
+        masters = (
+            self.env["prs.master"]
+            .with_context(active_test=False)
+            .search([("code", "in", list(master_codes))])
         )
         master_ids = {master.code: master.id for master in masters}
         for page in form_tree.tree_pages(tree):
@@ -343,7 +353,6 @@ class FormForm(models.Model):
     def prs_designer_from_template(self, template_id, name, code=None):
         """Create a draft form from a form template; return its id (the designer opens it)."""
         self.check_access_rights("create")
-        self.check_access_rights("create")
         template = self.browse(int(template_id)).exists()
         if not template or not template.is_template:
             raise UserError(_("Choose a form template."))
@@ -369,4 +378,6 @@ class FormForm(models.Model):
 
 
 def _children_field(model):
-    return {"form.page": "page_ids", "form.section": "section_ids", "form.field": "field_ids"}[model]
+    return {"form.page": "page_ids", "form.section": "section_ids", "form.field": "field_ids"}[
+        model
+    ]

@@ -17,8 +17,10 @@ class TestFormDesigner(TransactionCase):
         )
 
     def _form(self):
-        form = self.env["form.form"].with_user(self.configurator).create(
-            {"name": "Designed", "code": "designed"}
+        form = (
+            self.env["form.form"]
+            .with_user(self.configurator)
+            .create({"name": "Designed", "code": "designed"})
         )
         edit = form.prs_designer_edit
         page = edit({"op": "create", "model": "form.page", "values": {"form_id": form.id}})
@@ -58,7 +60,13 @@ class TestFormDesigner(TransactionCase):
         form, section_id = self._form()
         text = form.field_ids.filtered(lambda f: f.code == "text")
         result = form.prs_designer_edit(
-            {"op": "move", "model": "form.field", "id": text.id, "parent_id": section_id, "index": 0}
+            {
+                "op": "move",
+                "model": "form.field",
+                "id": text.id,
+                "parent_id": section_id,
+                "index": 0,
+            }
         )
         self.assertEqual(self._codes(result["data"]), [[["text", "integer", "select"]]])
         result = form.prs_designer_edit(result["undo"])
@@ -85,10 +93,20 @@ class TestFormDesigner(TransactionCase):
         self.assertFalse(text.condition)
         with self.assertRaises(ValidationError):
             form.prs_designer_edit(
-                {"op": "write", "model": "form.field", "id": text.id, "values": {"condition": "nope > 1"}}
+                {
+                    "op": "write",
+                    "model": "form.field",
+                    "id": text.id,
+                    "values": {"condition": "nope > 1"},
+                }
             )
         result = form.prs_designer_edit(
-            {"op": "write", "model": "form.field", "id": text.id, "values": {"condition": "integer >= 18"}}
+            {
+                "op": "write",
+                "model": "form.field",
+                "id": text.id,
+                "values": {"condition": "integer >= 18"},
+            }
         )
         self.assertEqual(text.condition, "integer >= 18")
         self.assertEqual(result["undo"]["values"], {"condition": False})
@@ -99,11 +117,21 @@ class TestFormDesigner(TransactionCase):
         other = self.env["form.form"].create({"name": "Other", "code": "other_form"})
         with self.assertRaises(UserError):
             other.prs_designer_edit(
-                {"op": "write", "model": "form.field", "id": form.field_ids[0].id, "values": {"label": "x"}}
+                {
+                    "op": "write",
+                    "model": "form.field",
+                    "id": form.field_ids[0].id,
+                    "values": {"label": "x"},
+                }
             )
         with self.assertRaises(UserError):
             form.prs_designer_edit(
-                {"op": "write", "model": "form.field", "id": form.field_ids[0].id, "values": {"form_id": other.id}}
+                {
+                    "op": "write",
+                    "model": "form.field",
+                    "id": form.field_ids[0].id,
+                    "values": {"form_id": other.id},
+                }
             )
 
     @users("prs_designer_coord")
@@ -114,7 +142,12 @@ class TestFormDesigner(TransactionCase):
         self.assertTrue(form.prs_designer_data()["form"]["readonly"])
         with self.assertRaises(AccessError):
             form.prs_designer_edit(
-                {"op": "write", "model": "form.field", "id": form.field_ids[0].id, "values": {"label": "x"}}
+                {
+                    "op": "write",
+                    "model": "form.field",
+                    "id": form.field_ids[0].id,
+                    "values": {"label": "x"},
+                }
             )
 
     def test_published_is_read_only_until_new_version(self):
@@ -124,7 +157,12 @@ class TestFormDesigner(TransactionCase):
         self.assertTrue(form.prs_designer_data()["form"]["readonly"])
         with self.assertRaises(UserError):
             form.prs_designer_edit(
-                {"op": "write", "model": "form.field", "id": form.field_ids[0].id, "values": {"label": "x"}}
+                {
+                    "op": "write",
+                    "model": "form.field",
+                    "id": form.field_ids[0].id,
+                    "values": {"label": "x"},
+                }
             )
         result = form.prs_designer_edit({"op": "new_version"})
         self.assertFalse(result["data"]["form"]["readonly"])
@@ -200,5 +238,6 @@ class TestFormDesignerTour(HttpCase):
         self.assertEqual(fields["age"]["validation"]["max_value"], 120)
         self.assertTrue(fields["text"]["required"])
         self.assertEqual(
-            [c["label"] for c in fields["select"]["choices"]], ["Option 2", "Vegetarian", "Option 3"]
+            [c["label"] for c in fields["select"]["choices"]],
+            ["Option 2", "Vegetarian", "Option 3"],
         )
