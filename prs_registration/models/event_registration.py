@@ -125,17 +125,6 @@ class EventRegistration(models.Model):
             lambda r: not r.prs_is_test and r.prs_state in CAPACITY_STATES
         ).event_id
 
-    def write(self, vals):
-        if not self.env.su:
-            self._prs_check_action_fields(vals, PRS_ACTION_FIELDS)
-            if "event_id" in vals:
-                # rules are checked before a write only: the moved registration must
-                # still be one the user may change
-                res = self._prs_write(vals)
-                self.check_access_rule("write")
-                return res
-        return self._prs_write(vals)
-
     def _prs_check_action_fields(self, vals, guarded):
         """Refuse a direct (non-superuser) write of lifecycle or answer fields on a
         program's registration, or moving a registration into a program."""
@@ -164,7 +153,9 @@ class EventRegistration(models.Model):
         # sudo: rights checked just above; the action validated the state change
         return self.sudo().write(vals)
 
-    def _prs_write(self, vals):
+    def write(self, vals):
+        if not self.env.su:
+            self._prs_check_action_fields(vals, PRS_ACTION_FIELDS)
         if "prs_state" in vals:
             vals = dict(vals, prs_state_changed_at=fields.Datetime.now())
             vals.setdefault("state", PRS_TO_ODOO_STATE[vals["prs_state"]])
@@ -187,7 +178,12 @@ class EventRegistration(models.Model):
             if moved:
                 moved.write({"prs_state": target, "state": vals["state"]})
             return res
-        return super().write(vals)
+        res = super().write(vals)
+        if "event_id" in vals and not self.env.su:
+            # rules are checked before a write only: the moved registration must still be
+            # one the user may change
+            self.check_access_rule("write")
+        return res
 
     def _prs_send_state_mail(self):
         """Send the mail template matching each registration's (new) PRS state."""
@@ -458,13 +454,9 @@ class EventRegistration(models.Model):
         if failure is not None:
             failure_code = "access_denied" if isinstance(failure, AccessError) else "server_error"
         vals = intake.log_values(payload, result, failure_code)
-        if request:
-            address, agent, endpoint = caller.http_details(request.httprequest)
-        else:
-            address = caller.get_remote_addr()
-            agent, endpoint = caller.get_http_details()
-        vals.update(remote_addr=address or False, user_agent=agent or False)
-        vals["endpoint"] = endpoint or False
+        vals["remote_addr"] = (
+            request.httprequest.remote_addr if request else caller.get_remote_addr()
+        ) or False
         return vals
 
     @api.model
