@@ -450,28 +450,12 @@ class FormForm(models.Model):
     def _prs_load_tree(self, tree):
         """Replace this draft form's pages and rules by the nodes of ``tree``."""
         self.ensure_one()
-        master_codes = form_tree.master_codes([tree])
-        masters = (
-            self.env["prs.master"]
-            .with_context(active_test=False)
-            .search([("code", "in", list(master_codes))])
-        )
-        master_ids = {master.code: master.id for master in masters}
+        master_ids = self._prs_master_ids(tree)
         this = self.with_context(active_test=False)
         commands_pages = [Command.delete(page.id) for page in this.page_ids]
         commands_rules = [Command.delete(rule.id) for rule in this.rule_ids]
         for index, page in enumerate(form_tree.tree_pages(tree)):
-            commands_pages.append(
-                Command.create(
-                    dict(
-                        self._prs_node_values(page, index),
-                        section_ids=[
-                            Command.create(self._prs_section_values(section, i, master_ids))
-                            for i, section in enumerate(form_tree.page_sections(page))
-                        ],
-                    )
-                )
-            )
+            commands_pages.append(Command.create(self._prs_page_values(page, index, master_ids)))
         for index, rule in enumerate(form_tree.node_rules(tree)):
             commands_rules.append(Command.create(self._prs_rule_values(rule, index)))
         self.write(
@@ -480,6 +464,27 @@ class FormForm(models.Model):
                 "page_ids": commands_pages,
                 "rule_ids": commands_rules,
             }
+        )
+
+    @api.model
+    def _prs_master_ids(self, tree):
+        """{master code: id} of the masters ``tree``'s fields name (archived ones too)."""
+        masters = (
+            self.env["prs.master"]
+            .with_context(active_test=False)
+            .search([("code", "in", list(form_tree.master_codes([tree])))])
+        )
+        return {master.code: master.id for master in masters}
+
+    @api.model
+    def _prs_page_values(self, page, index, master_ids):
+        """Create values of a form.page (with its sections) from its tree node."""
+        return dict(
+            self._prs_node_values(page, index),
+            section_ids=[
+                Command.create(self._prs_section_values(section, i, master_ids))
+                for i, section in enumerate(form_tree.page_sections(page))
+            ],
         )
 
     @api.model

@@ -248,22 +248,10 @@ class FormForm(models.Model):
     def _prs_designer_snapshot(self, node, index):
         """Create values recreating ``node`` with its children (for undoing a delete)."""
         tree = self._prs_build_tree()
-        master_codes = form_tree.master_codes([tree])
-        masters = (
-            self.env["prs.master"]
-            .with_context(active_test=False)
-            .search([("code", "in", list(master_codes))])
-        )
-        master_ids = {master.code: master.id for master in masters}
+        master_ids = self._prs_master_ids(tree)
         for page in form_tree.tree_pages(tree):
             if node._name == "form.page" and page["code"] == node.code:
-                return dict(
-                    self._prs_node_values(page, index),
-                    section_ids=[
-                        Command.create(self._prs_section_values(section, i, master_ids))
-                        for i, section in enumerate(form_tree.page_sections(page))
-                    ],
-                )
+                return self._prs_page_values(page, index, master_ids)
             for section in form_tree.page_sections(page):
                 if node._name == "form.section" and section["code"] == node.code:
                     return self._prs_section_values(section, index, master_ids)

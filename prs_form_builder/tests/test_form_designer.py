@@ -38,6 +38,12 @@ class TestFormDesigner(TransactionCase):
             )
         return form, section_id
 
+    def _relabel(self, form, field):
+        """One designer edit: ``form``'s designer writes ``field``'s label."""
+        return form.prs_designer_edit(
+            {"op": "write", "model": "form.field", "id": field.id, "values": {"label": "x"}}
+        )
+
     def _codes(self, data):
         return [
             [[f["code"] for f in section["fields"]] for section in page["sections"]]
@@ -111,19 +117,22 @@ class TestFormDesigner(TransactionCase):
         self.assertEqual(text.condition, "integer >= 18")
         self.assertEqual(result["undo"]["values"], {"condition": False})
 
+    def test_delete_page_and_undo(self):
+        """Undoing a page's delete recreates it with its sections and fields."""
+        form, _section = self._form()
+        result = form.prs_designer_edit(
+            {"op": "delete", "model": "form.page", "id": form.page_ids.id}
+        )
+        self.assertEqual(result["data"]["pages"], [])
+        result = form.prs_designer_edit(result["undo"])
+        self.assertEqual(self._codes(result["data"]), [[["integer", "select", "text"]]])
+
     def test_other_form_refused(self):
         """A node of another form, or a field the designer does not edit, is refused."""
         form, _section = self._form()
         other = self.env["form.form"].create({"name": "Other", "code": "other_form"})
         with self.assertRaises(UserError):
-            other.prs_designer_edit(
-                {
-                    "op": "write",
-                    "model": "form.field",
-                    "id": form.field_ids[0].id,
-                    "values": {"label": "x"},
-                }
-            )
+            self._relabel(other, form.field_ids[0])
         with self.assertRaises(UserError):
             form.prs_designer_edit(
                 {
@@ -141,14 +150,7 @@ class TestFormDesigner(TransactionCase):
         form = form.with_user(self.env.user)
         self.assertTrue(form.prs_designer_data()["form"]["readonly"])
         with self.assertRaises(AccessError):
-            form.prs_designer_edit(
-                {
-                    "op": "write",
-                    "model": "form.field",
-                    "id": form.field_ids[0].id,
-                    "values": {"label": "x"},
-                }
-            )
+            self._relabel(form, form.field_ids[0])
 
     def test_published_is_read_only_until_new_version(self):
         """A published form is read-only in the designer; New Version reopens it."""
@@ -156,14 +158,7 @@ class TestFormDesigner(TransactionCase):
         form.action_publish()
         self.assertTrue(form.prs_designer_data()["form"]["readonly"])
         with self.assertRaises(UserError):
-            form.prs_designer_edit(
-                {
-                    "op": "write",
-                    "model": "form.field",
-                    "id": form.field_ids[0].id,
-                    "values": {"label": "x"},
-                }
-            )
+            self._relabel(form, form.field_ids[0])
         result = form.prs_designer_edit({"op": "new_version"})
         self.assertFalse(result["data"]["form"]["readonly"])
 
