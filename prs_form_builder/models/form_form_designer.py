@@ -192,6 +192,8 @@ class FormForm(models.Model):
         node = self._prs_designer_node(model, operation["id"])
         values = self._prs_designer_values(model, dict(operation["values"]))
         values.pop(NODE_PARENTS[model], None)
+        if "choice_ids" in values:
+            self._prs_designer_check_choices(node, values["choice_ids"])
         old = node.read([name for name in values if name != "choice_ids"], load=None)[0]
         old.pop("id")
         if "choice_ids" in values:
@@ -202,6 +204,23 @@ class FormForm(models.Model):
         node.write(values)
         undo = {"op": "write", "model": model, "id": node.id, "values": old}
         return undo, {"model": model, "id": node.id}
+
+    def _prs_designer_check_choices(self, field, commands):
+        """Choices are created, updated, removed or cleared, only the field's own: a
+        command never links or moves a choice of another field."""
+        own = set(field.choice_ids.ids)
+        for command in commands or ():
+            kind = command[0] if isinstance(command, (list, tuple)) and command else None
+            if kind not in (Command.CREATE, Command.UPDATE, Command.DELETE, Command.CLEAR):
+                raise UserError(_("The designer edits choices one by one."))
+            if kind in (Command.UPDATE, Command.DELETE) and command[1] not in own:
+                raise UserError(_("This choice is not a choice of field %s.", field.code))
+        # a new choice goes last unless it says where
+        last = max(field.choice_ids.mapped("sequence"), default=0)
+        for command in commands or ():
+            if command[0] == Command.CREATE and "sequence" not in (command[2] or {}):
+                last += 10
+                command[2]["sequence"] = last
 
     def _prs_designer_create(self, operation):
         model = operation["model"]

@@ -143,6 +143,41 @@ class TestFormDesigner(TransactionCase):
                 }
             )
 
+    def test_choices_stay_with_their_field(self):
+        """Inline choices are edited one by one; a choice of another field can neither
+        be linked nor updated through a field's choices."""
+        form, _section = self._form()
+        select = form.field_ids.filtered(lambda f: f.code == "select")
+        text = form.field_ids.filtered(lambda f: f.code == "text")
+        choice = select.choice_ids[0]
+        for commands in (
+            [(4, choice.id, 0)],
+            [(6, 0, [choice.id])],
+            [(1, choice.id, {"label": "y"})],
+        ):
+            with self.assertRaises(UserError):
+                form.prs_designer_edit(
+                    {
+                        "op": "write",
+                        "model": "form.field",
+                        "id": text.id,
+                        "values": {"choice_ids": commands},
+                    }
+                )
+        self.assertEqual(choice.field_id, select)
+        result = form.prs_designer_edit(
+            {
+                "op": "write",
+                "model": "form.field",
+                "id": select.id,
+                "values": {
+                    "choice_ids": [(1, choice.id, {"label": "Yes"}), (0, 0, {"label": "Maybe"})]
+                },
+            }
+        )
+        field = result["data"]["pages"][0]["sections"][0]["fields"][1]
+        self.assertEqual([c["label"] for c in field["choices"]], ["Yes", "Option 2", "Maybe"])
+
     @users("prs_designer_coord")
     def test_coordinator_reads_only(self):
         """A coordinator opens the designer read-only and cannot edit through it."""
