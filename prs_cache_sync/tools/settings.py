@@ -148,7 +148,7 @@ def split_password(url):
         return sentinel.split_password(url)
     try:
         parts = urlsplit(url or "")
-        parts.port  # noqa: B018 - raises on a non-numeric port
+        port = parts.port  # raises on a non-numeric port
     except ValueError:
         return url, None  # unusable: check_url names the problem, the client refuses it
     query = parse_qsl(parts.query, keep_blank_values=True)
@@ -165,8 +165,8 @@ def split_password(url):
     netloc = parts.hostname or ""
     if ":" in netloc:  # IPv6 literal
         netloc = f"[{netloc}]"
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
+    if port:
+        netloc = f"{netloc}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     # percent-encoded as redis-py decodes it (``p%40ss`` is ``p@ss``)

@@ -81,6 +81,14 @@ class TestApiKeyIntake(PrsFixtureMixin, HttpCase):
         log = self.env["prs.intake.log"].search([("submission_id", "=", payload["submission_id"])])
         self.assertEqual(log.user_id, self.worker)
         self.assertEqual(log.remote_addr, "127.0.0.1")
+        self.assertEqual(log.endpoint, "/xmlrpc/2/object")
+        self.assertIn("xmlrpc", log.user_agent.lower())
+        # the call is counted in the metrics (by code) and its duration observed
+        metrics = self.env["prs.metrics"]._prs_render()
+        self.assertRegex(
+            metrics, r'prs_intake_calls_total\{code="unknown_version",result="error"\} \d'
+        )
+        self.assertRegex(metrics, r"prs_intake_duration_seconds_count [1-9]")
 
     def test_submit_with_key_over_jsonrpc(self):
         """The same key works over JSON-RPC; the call is logged with its address too."""
@@ -102,12 +110,15 @@ class TestApiKeyIntake(PrsFixtureMixin, HttpCase):
             },
         }
         response = self.url_open(
-            "/jsonrpc", data=json.dumps(body), headers={"Content-Type": "application/json"}
+            "/jsonrpc",
+            data=json.dumps(body),
+            headers={"Content-Type": "application/json", "User-Agent": "prs-worker/1.0"},
         )
         result = response.json()["result"]
         self.assertEqual(result["errors"][0]["code"], "unknown_version")
         log = self.env["prs.intake.log"].search([("submission_id", "=", payload["submission_id"])])
         self.assertEqual((log.user_id, log.remote_addr), (self.worker, "127.0.0.1"))
+        self.assertEqual((log.user_agent, log.endpoint), ("prs-worker/1.0", "/jsonrpc"))
 
     def test_wrong_key_refused(self):
         """A wrong key cannot call anything."""
