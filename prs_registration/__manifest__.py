@@ -18,11 +18,13 @@
         "views/event_registration_views.xml",
         "views/event_event_views.xml",
         "views/prs_reveal_log_views.xml",
+        "views/prs_registration_templates.xml",
         "wizard/event_registration_request_changes_views.xml",
         "wizard/event_registration_export_views.xml",
         "views/prs_registration_menus.xml",
         "views/prs_intake_log_views.xml",
         "data/prs_intake_log_data.xml",
+        "data/prs_registration_secret_data.xml",
     ],
     "assets": {
         "web.assets_backend": ["prs_registration/static/src/scss/prs_review.scss"],

@@ -12,5 +12,6 @@ else
     echo "[run] updating prs_suite in database $DB"
     "${ODOO_BIN[@]}" -d "$DB" -u prs_suite --stop-after-init --log-level=warn
 fi
+bash "$PRS_ROOT/scripts/check_master_password.sh" "$PRS_ROOT/odoo.conf"
 echo "[run] serving http://localhost:8069 (database $DB, login admin / admin)"
 exec "${ODOO_BIN[@]}" -d "$DB" --db-filter="^${DB}\$"

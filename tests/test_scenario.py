@@ -343,8 +343,8 @@ class TestScenario(PrsHttpCase):
         self.assertTrue(confirmed_by_cody, "the confirmation is tracked in the chatter")
 
     def cody_exports(self, registration_id):
-        """The CSV export has one row with the static columns and one column per field
-        code holding the answers."""
+        """The CSV export has one row with the static columns and one column per step
+        and field code (``<step>.<field>``) holding the answers."""
         wizard = (
             self.env["event.registration.export"]
             .with_user(self.cody)
@@ -355,12 +355,12 @@ class TestScenario(PrsHttpCase):
         rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
         self.assertEqual(len(rows), 2)
         row = dict(zip(rows[0], rows[1], strict=True))
-        self.assertEqual(row["first_name"], "Asha")
-        self.assertEqual(row["email"], "asha@example.com")
-        self.assertEqual(row["age"], "64")
-        self.assertEqual(row["country"], "in")
-        self.assertEqual(row["allergies"], "Pollen")
-        self.assertEqual(row["diet"], "vegan")
+        self.assertEqual(row["personal.first_name"], "Asha")
+        self.assertEqual(row["personal.email"], "asha@example.com")
+        self.assertEqual(row["personal.age"], "64")
+        self.assertEqual(row["personal.country"], "in")
+        self.assertEqual(row["health.allergies"], "Pollen")
+        self.assertEqual(row["personal.diet"], "vegan")
         self.assertEqual(row["First Name"], "Asha")
 
     # ------------------------------------------------------------------ helpers
@@ -387,9 +387,12 @@ class TestScenario(PrsHttpCase):
             "form_version": payload["form"]["version"] if payload["form"] else 0,
             "answers": answers,
         }
+        tokens = self.__dict__.setdefault("_continuation_tokens", {})
         if registration_id:
+            # the API keeps the first step's continuation token with the registration id
             body["registration_id"] = registration_id
-        return xmlrpc_object().execute_kw(
+            body["continuation_token"] = tokens[registration_id]
+        result = xmlrpc_object().execute_kw(
             self.env.cr.dbname,
             self.api_user.id,
             self.api_key,
@@ -397,3 +400,6 @@ class TestScenario(PrsHttpCase):
             "prs_submit",
             [body],
         )
+        if result.get("continuation_token"):
+            tokens[result["registration_id"]] = result["continuation_token"]
+        return result

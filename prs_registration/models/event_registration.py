@@ -16,7 +16,7 @@ from odoo.tools import SQL, config
 
 from odoo.addons.prs_form_builder.tools import form_tree, validation
 
-from ..tools import caller, capacity, export, intake, privacy, review
+from ..tools import caller, capacity, export, file_content, intake, privacy, review
 from ..tools.intake import IntakeError
 from .event_registration_mixin import PRS_TO_ODOO_STATE
 
@@ -92,6 +92,14 @@ class EventRegistration(models.Model):
     )
     prs_reveal_log_ids = fields.One2many(
         "prs.reveal.log", "registration_id", string="Reveal Log", readonly=True
+    )
+    prs_token_hash = fields.Char(
+        string="Continuation Token Digest",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="sha256 of the continuation token returned with the first step (README "
+        '"Intake contract"); the token itself is never stored in clear.',
     )
 
     # core's event_id keeps its database definition (required, so ondelete "restrict",
@@ -366,14 +374,18 @@ class EventRegistration(models.Model):
         call_date = fields.Datetime.now()
         started = time.perf_counter()
         result = failure = None
+        detail = None
         try:
             result = self._prs_submit(payload)
+            if isinstance(result, dict):
+                detail = result.pop(intake.DETAIL_KEY, None)
         except Exception as error:
             failure = error
+            detail = type(error).__name__
             raise
         finally:
             duration_ms = int((time.perf_counter() - started) * 1000)
-            self._prs_log_intake(payload, result, failure, call_date, duration_ms)
+            self._prs_log_intake(payload, result, failure, call_date, duration_ms, detail)
         return result
 
     @api.model
@@ -388,7 +400,7 @@ class EventRegistration(models.Model):
         if errors:
             return {"ok": False, "errors": errors}
         submission_id = payload["submission_id"]
-        payload_hash = intake.fingerprint(payload)
+        payload_hash = intake.fingerprint(payload, self_sudo._prs_intake_secret())
         # Serialise calls carrying the same submission id: a second concurrent call waits
         # here until the first commits, then finds its stored result below.
         self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", submission_id))
@@ -413,12 +425,26 @@ class EventRegistration(models.Model):
             if replay:
                 return replay
             _logger.exception("prs_submit: integrity error for %s", submission_id)
-            return self._prs_error("conflict", _("The submission conflicts with another one."))
+            return self._prs_error(
+                "conflict", _("The submission conflicts with another one."), detail="IntegrityError"
+            )
         except PrsConfigurationError as exc:
-            _logger.error("prs_submit: %s", exc.args[0] if exc.args else exc)
-            return self._prs_error("configuration", str(exc.args[0] if exc.args else exc))
+            # the caller learns that the server is not ready, never which setting is
+            # missing: the detail goes to the server log and the intake log
+            detail = str(exc.args[0] if exc.args else exc)
+            _logger.error("prs_submit: %s: %s", submission_id, detail)
+            return self._prs_error(
+                "configuration",
+                _("The server cannot store this answer yet; its administrators were told."),
+                detail=detail,
+            )
         except (UserError, ValidationError) as exc:
-            return self._prs_error("invalid", str(exc.args[0] if exc.args else exc))
+            # an ORM message may name models, records or users: log it, answer generically
+            detail = f"{type(exc).__name__}: {exc.args[0] if exc.args else exc}"
+            _logger.warning("prs_submit: %s refused: %s", submission_id, detail)
+            return self._prs_error(
+                "invalid", _("The submission was refused; nothing was saved."), detail=detail
+            )
         except psycopg2.OperationalError as exc:
             if exc.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
                 # a concurrent call changed the same rows: let Odoo's RPC layer retry the
@@ -426,26 +452,37 @@ class EventRegistration(models.Model):
                 raise
             _logger.exception("prs_submit: database failure for %s", submission_id)
             return self._prs_error(
-                "internal_error", _("The submission could not be stored; nothing was saved.")
+                "internal_error",
+                _("The submission could not be stored; nothing was saved."),
+                detail=f"OperationalError {exc.pgcode}",
             )
-        except Exception:
+        except Exception as exc:
             _logger.exception("prs_submit: unexpected failure for %s", submission_id)
             return self._prs_error(
-                "internal_error", _("The submission could not be stored; nothing was saved.")
+                "internal_error",
+                _("The submission could not be stored; nothing was saved."),
+                detail=type(exc).__name__,
             )
 
     @api.model
-    def _prs_error(self, code, message, field=False):
-        return {"ok": False, "errors": [intake.error(code, message, field)]}
+    def _prs_error(self, code, message, field=False, detail=None):
+        """A refusal; ``detail`` (for the intake log, never for the caller) is taken off
+        the response by :meth:`prs_submit`."""
+        result = {"ok": False, "errors": [intake.error(code, message, field)]}
+        if detail:
+            result[intake.DETAIL_KEY] = detail
+        return result
 
     @api.model
-    def _prs_log_intake(self, payload, result, failure, call_date, duration_ms):
+    def _prs_log_intake(self, payload, result, failure, call_date, duration_ms, detail=None):
         """Write the log row of one call; never raises."""
         try:
             vals = self._prs_intake_log_values(payload, result, failure)
         except Exception:  # a strange payload or result must not break the call
             vals = {"result": "error", "error_codes": "unloggable"}
         vals.update(call_date=call_date, duration_ms=duration_ms, user_id=self.env.uid)
+        if detail:
+            vals["error_detail"] = str(detail)[:2000]
         return self.env["prs.intake.log"]._prs_write(vals)
 
     @api.model
@@ -469,19 +506,41 @@ class EventRegistration(models.Model):
             return intake.MAX_PAYLOAD_BYTES
 
     @api.model
+    def _prs_intake_secret(self):
+        """The database's intake secret (system parameter ``prs_registration.intake_secret``,
+        created on install): it keys the submission fingerprints and seals the
+        continuation tokens kept for replays. Only settings administrators read it."""
+        # sudo: the API user and coordinators never read system parameters; the secret
+        # leaves this method only as an HMAC key
+        params = self.env["ir.config_parameter"].sudo()
+        secret = params.get_param(intake.SECRET_PARAM)
+        if not secret:
+            secret = intake.new_secret()
+            params.set_param(intake.SECRET_PARAM, secret)
+        return secret
+
+    @api.model
     def _prs_replay(self, submission_id, payload_hash):
-        """The stored result of an accepted submission id, or an error for another body."""
+        """The stored result of an accepted submission id (with the continuation token of
+        a first step, unsealed), or an error for another body."""
         submission = self.env["event.registration.submission"].search(
             [("submission_id", "=", submission_id)], limit=1
         )
         if not submission:
             return None
-        if submission.payload_hash != payload_hash:
+        if not intake.same_digest(submission.payload_hash, payload_hash):
             return self._prs_error(
                 "duplicate_submission",
                 _("The submission id %s was already used with another payload.", submission_id),
             )
-        return submission.result
+        result = dict(submission.result)
+        if submission.continuation_token_sealed:
+            token = intake.unseal_token(
+                self._prs_intake_secret(), submission.continuation_token_sealed
+            )
+            if token:
+                result["continuation_token"] = token
+        return result
 
     @api.model
     def _prs_intake(self, payload, payload_hash):
@@ -493,7 +552,9 @@ class EventRegistration(models.Model):
         if not registration:
             self._prs_intake_capacity(program, payload.get("test", False))
         values = self._prs_intake_validate(step, tree, payload["answers"])
+        token = None
         if not registration:
+            token = intake.new_token()
             registration = self.create(
                 {
                     "event_id": program.id,
@@ -502,6 +563,7 @@ class EventRegistration(models.Model):
                     "prs_is_test": payload.get("test", False),
                     "answers": {},
                     "step_versions": {},
+                    "prs_token_hash": intake.token_digest(token),
                 }
             )
         registration._prs_store_step(step, version, tree, values)
@@ -518,10 +580,15 @@ class EventRegistration(models.Model):
                 "step_id": step.id,
                 "form_version": payload["form_version"],
                 "payload_hash": payload_hash,
+                # the stored response never holds the token in clear (coordinators read it)
                 "result": result,
+                "continuation_token_sealed": token
+                and intake.seal_token(self._prs_intake_secret(), token),
             }
         )
         self.env.flush_all()
+        if token:
+            result = dict(result, continuation_token=token)
         return result
 
     @api.model
@@ -549,7 +616,16 @@ class EventRegistration(models.Model):
         if not payload.get("registration_id"):
             return self.browse()
         registration = self.browse(payload["registration_id"]).exists()
-        if not registration or registration.event_id != program or registration.flow_id != flow:
+        # the id alone is guessable: the continuation token of the first step proves the
+        # caller continues its own registration (same error as an unknown id: no oracle)
+        if (
+            not registration
+            or not intake.token_matches(
+                payload.get("continuation_token"), registration.prs_token_hash
+            )
+            or registration.event_id != program
+            or registration.flow_id != flow
+        ):
             raise IntakeError(
                 [
                     intake.error(
@@ -720,8 +796,11 @@ class EventRegistration(models.Model):
         values = dict(values)
         codes = privacy.sensitive_codes(tree)
         for code, value in values.items():
-            if fields_by_code.get(code, {}).get("type") in form_tree.FILE_TYPES and value:
-                values[code] = self._prs_store_files(value, encrypt=code in codes)
+            field = fields_by_code.get(code, {})
+            if field.get("type") in form_tree.FILE_TYPES and value:
+                values[code] = self._prs_store_files(
+                    value, encrypt=code in codes, field=field, code=code
+                )
         stored = values
         if codes & set(values):
             stored = privacy.encrypt_answers(self._prs_fernet(), values, codes)
@@ -747,12 +826,16 @@ class EventRegistration(models.Model):
             vals.update(prs_state="submitted", prs_submitted_at=fields.Datetime.now())
         self.write(vals)
 
-    def _prs_store_files(self, value, encrypt=False):
+    def _prs_store_files(self, value, encrypt=False, field=None, code=False):
         """Store file answers as attachments; keep only references in the answers.
 
+        The content must be a file type the server accepts, matching the declared name and
+        mimetype and the field's ``file_types`` (``tools/file_content.py``, magic bytes).
         Files of sensitive fields are stored encrypted (the attachment holds the Fernet
-        token); ``_prs_read_sensitive_file`` decrypts them for users with the reveal right.
+        token) under a neutral name: the original name lives only in the encrypted answer;
+        ``_prs_read_sensitive_file`` decrypts them for users with the reveal right.
         """
+        types = ((field or {}).get("validation") or {}).get("file_types") or ()
         files = value if isinstance(value, list) else [value]
         fernet = self._prs_fernet() if encrypt else None
         refs = []
@@ -766,9 +849,26 @@ class EventRegistration(models.Model):
                 raise IntakeError([intake.error("type", _("A file is not valid base64."))]) from exc
             name = file.get("name") or "file"
             mimetype = file.get("mimetype") or "application/octet-stream"
+            kind, refused = file_content.check(raw, name, mimetype, types)
+            if refused:
+                raise IntakeError(
+                    [
+                        intake.error(
+                            "file_type",
+                            _(
+                                "The file %(name)s is refused: %(reason)s.",
+                                name=name,
+                                reason=refused,
+                            ),
+                            code,
+                        )
+                    ]
+                )
+            # the stored type is the one the content has, never only the declared one
+            mimetype = file_content.stored_mimetype(kind, mimetype)
             attachment = self.env["ir.attachment"].create(
                 {
-                    "name": f"{name}.enc" if fernet else name,
+                    "name": f"{code or 'file'}-{len(refs) + 1}.enc" if fernet else name,
                     "mimetype": "application/octet-stream" if fernet else mimetype,
                     "raw": fernet.encrypt(raw) if fernet else raw,
                     "res_model": self._name,
@@ -978,9 +1078,10 @@ class EventRegistration(models.Model):
     # ------------------------------------------------------------------
 
     def _prs_export_columns(self):
-        """Field codes in order of first appearance over every version of the forms of
-        the exported flows (steps in flow order, versions oldest first): the columns do
-        not move when a form gets a new version."""
+        """``[(step code, field code)]`` in order of first appearance over every version
+        of the forms of the exported flows (steps in flow order, versions oldest first):
+        the columns do not move when a form gets a new version, and two steps sharing a
+        field code keep their own columns."""
         # sudo: published trees are configuration, read to name the columns.
         versions = (
             self.env["form.form.version"]
@@ -990,7 +1091,7 @@ class EventRegistration(models.Model):
             )
         )
         trees = [
-            self._prs_version_tree(version)
+            (step.code, self._prs_version_tree(version))
             for flow in self.flow_id.sorted("id")
             for step in flow.step_ids.sorted(lambda s: (s.sequence, s.id))
             for version in versions.filtered(lambda v, s=step: v.form_id == s.form_id)
@@ -1019,7 +1120,7 @@ class EventRegistration(models.Model):
             ("prs_submitted_at", _("Submitted On")),
         ]
         codes = self._prs_export_columns()
-        header = [label for __, label in static] + codes
+        header = [label for __, label in static] + [export.column_label(c) for c in codes]
         states = dict(self._fields["prs_state"]._description_selection(self.env))
         fernet = []  # built once, at the first revealed value
 

@@ -16,9 +16,21 @@ class EventRegistrationSubmission(models.Model):
     step_id = fields.Many2one("event.flow.step", readonly=True, ondelete="set null")
     form_version = fields.Integer(readonly=True)
     payload_hash = fields.Char(
-        readonly=True, help="sha256 of the canonical JSON of the payload as first received."
+        readonly=True,
+        help="HMAC-SHA256 of the canonical JSON of the payload as first received, keyed "
+        "with the database's intake secret (system parameter prs_registration.intake_secret).",
     )
-    result = fields.Json(readonly=True, help="The response returned to the first call.")
+    result = fields.Json(
+        readonly=True,
+        help="The response returned to the first call (without the continuation token).",
+    )
+    continuation_token_sealed = fields.Char(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="The continuation token a first step returned, encrypted with a key derived "
+        "from the intake secret: replaying the submission returns the same token.",
+    )
 
     _sql_constraints = [
         (

@@ -47,6 +47,11 @@ class PrsIntakeLog(models.Model):
         readonly=True, help="Distinct error codes of a refused call, comma-separated."
     )
     duration_ms = fields.Integer(string="Duration (ms)", readonly=True)
+    error_detail = fields.Text(
+        readonly=True,
+        help="Server-side detail of a refusal (a missing setting, a database error), "
+        "never returned to the caller.",
+    )
 
     @api.model
     def _prs_write(self, vals):

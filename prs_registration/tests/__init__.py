@@ -9,3 +9,4 @@ from . import test_review_tour
 from . import test_intake_concurrency
 from . import test_form_conditions
 from . import test_query_budget
+from . import test_intake_privacy

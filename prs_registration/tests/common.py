@@ -1,6 +1,7 @@
 import base64
 import json
 import os
+import re
 import uuid
 from unittest.mock import patch
 
@@ -29,6 +30,28 @@ def check_contract(schema_name, value):
 
 
 make_field = FlowBuilder.field  # create values of one form.field
+
+# What an intake error message must never carry (README "Intake contract"): model names,
+# configuration keys (odoo.conf options, environment variables, system parameters),
+# user ids and record ids.
+LEAK_PATTERNS = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\bPRS_[A-Z_]+\b",
+        r"encryption_key|redis_url|key_prefix|odoo\.conf|\[prs_|admin_passwd",
+        r"\bprs_registration\.\w+|\bir\.config_parameter\b|\bdatabase\.secret\b",
+        r"\buid\b|\buser[ _]?ids?\b|\busers?\W{0,3}\d+",
+        r"\(\d+,\)|#\d+|\bids?\s*[=:]\s*\d+|\brecords?\W{0,3}\d+",
+    )
+]
+
+
+def message_leaks(message, model_names):
+    """The parts of an intake error message that leak server internals ([] if none)."""
+    leaks = [match.group(0) for pattern in LEAK_PATTERNS for match in pattern.finditer(message)]
+    leaks += [name for name in model_names if name in message]
+    return leaks
+
 
 PERSONAL_FIELDS = [
     make_field("first_name", required=True, maps_to="first_name", label="First name"),
@@ -184,14 +207,32 @@ class PrsFixtureMixin(FlowBuilder):
             payload["registration_id"] = (
                 registration if isinstance(registration, int) else registration.id
             )
+            # the continuation token the first step of that registration returned
+            token = PrsFixtureMixin._tokens.get(payload["registration_id"])
+            if token:
+                payload["continuation_token"] = token
         payload.update(values)
         return payload
 
+    #: ``{registration id: continuation token}`` returned by first steps (test database
+    #: ids are never reused within a run)
+    _tokens = {}
+
     def submit(self, payload, user=None):
-        """Call prs_submit; every response must match the response schema."""
+        """Call prs_submit; every response must match the response schema, and no error
+        message may leak server internals (model names, configuration keys, ids)."""
         result = self.Registration.with_user(user or self.api_user).prs_submit(payload)
         check_contract("prs.submit.response.1.json", result)
+        self.assertNoIntakeLeak(result)
+        if result.get("continuation_token"):
+            PrsFixtureMixin._tokens[result["registration_id"]] = result["continuation_token"]
         return result
+
+    def assertNoIntakeLeak(self, result):
+        model_names = [name for name in self.env.registry if "." in name]
+        for error in result.get("errors") or []:
+            leaks = message_leaks(error["message"], model_names)
+            self.assertFalse(leaks, f"error message leaks {leaks}: {error['message']!r}")
 
     def assertIntakeError(self, result, code, field=None):
         self.assertFalse(result["ok"], result)

@@ -30,7 +30,9 @@ class TestIntake(PrsRegistrationCase):
         self.assertEqual(registration.current_step_id, self.step_personal)
         self.assertEqual(registration.step_versions, {"personal": 1})
         self.assertEqual(registration.answers["personal"]["first_name"], "Asha")
-        self.assertEqual(set(result), {"ok", "registration_id", "next_step_id"})
+        self.assertEqual(
+            set(result), {"ok", "registration_id", "next_step_id", "continuation_token"}
+        )
 
     def test_static_columns_from_mapped_fields(self):
         """Fields mapped to static columns fill them; the name joins first and last."""
@@ -181,7 +183,9 @@ class TestIntake(PrsRegistrationCase):
         other_step = self.other_flow.step_ids[0]
         self.assertIntakeError(self.submit(self.payload(step_id=other_step.id)), "unknown_step")
         self.assertIntakeError(
-            self.submit(self.payload(self.step_terms, {"accept": True}, 999999)),
+            self.submit(
+                self.payload(self.step_terms, {"accept": True}, 999999, continuation_token="A" * 43)
+            ),
             "unknown_registration",
         )
 
@@ -315,11 +319,23 @@ class TestIntake(PrsRegistrationCase):
         self.assertEqual(registration._prs_plain_answers()["personal"]["national_id"], "NID-998877")
 
     def test_missing_key_is_clear_error(self):
-        """Without an encryption key a sensitive answer is refused with a clear message."""
-        with patch.dict("os.environ", {"PRS_ENCRYPTION_KEY": ""}), mute_logger(INTAKE_LOGGER):
-            result = self.submit(self.payload())
+        """Without an encryption key a sensitive answer is refused with ``configuration``;
+        the caller is not told which setting is missing (``submit`` checks the message),
+        the server log and the intake log are."""
+        # the intake log's own cursor shares this test's transaction (as HttpCase does)
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        payload = self.payload()
+        with (
+            patch.dict("os.environ", {"PRS_ENCRYPTION_KEY": ""}),
+            self.assertLogs(INTAKE_LOGGER, "ERROR") as logs,
+        ):
+            result = self.submit(payload)
         self.assertIntakeError(result, "configuration")
-        self.assertIn("encryption_key", result["errors"][0]["message"])
+        self.assertIn("encryption_key", logs.output[0])
+        log = self.env["prs.intake.log"].search([("submission_id", "=", payload["submission_id"])])
+        self.assertIn("encryption_key", log.error_detail)
+        self.assertEqual(log.error_codes, "configuration")
 
     def test_api_user_reads_nothing_else(self):
         """The integration user can submit but not read or write other records."""

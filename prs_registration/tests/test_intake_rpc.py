@@ -21,7 +21,7 @@ class TestIntakeRpc(PrsFixtureMixin, HttpCase):
         cls.flow = cls._create_flow(cls.program)
         cls.steps = cls.flow.step_ids.sorted("sequence")
 
-    def _payload(self, step, answers, registration_id=None, form_version=None):
+    def _payload(self, step, answers, registration_id=None, form_version=None, token=None):
         payload = {
             "submission_id": str(uuid.uuid4()),
             "program_id": self.program.id,
@@ -32,6 +32,8 @@ class TestIntakeRpc(PrsFixtureMixin, HttpCase):
         }
         if registration_id:
             payload["registration_id"] = registration_id
+        if token:
+            payload["continuation_token"] = token
         return payload
 
     def _xmlrpc(self, model, method, *args):
@@ -52,14 +54,14 @@ class TestIntakeRpc(PrsFixtureMixin, HttpCase):
         first = self._xmlrpc("event.registration", "prs_submit", self._payload(personal, answers))
         self.assertTrue(first["ok"], first)
         self.assertEqual(first["next_step_id"], health.id)
-        registration_id = first["registration_id"]
+        registration_id, token = first["registration_id"], first["continuation_token"]
         second = self._xmlrpc(
             "event.registration",
             "prs_submit",
-            self._payload(health, {"allergies": "pollen"}, registration_id),
+            self._payload(health, {"allergies": "pollen"}, registration_id, token=token),
         )
         self.assertEqual(second["next_step_id"], terms.id)
-        payload = self._payload(terms, {"accept": True}, registration_id)
+        payload = self._payload(terms, {"accept": True}, registration_id, token=token)
         third = self._xmlrpc("event.registration", "prs_submit", payload)
         self.assertEqual(
             third, {"ok": True, "registration_id": registration_id, "next_step_id": False}
@@ -69,6 +71,52 @@ class TestIntakeRpc(PrsFixtureMixin, HttpCase):
         registration = self.env["event.registration"].browse(registration_id)
         self.assertEqual(registration.prs_state, "submitted")
         self.assertEqual(registration.answers["health"], {"allergies": "pollen"})
+
+    def test_xmlrpc_continuation_token(self):
+        """Over XML-RPC a later step needs the first step's continuation token: without
+        it the payload is malformed, with another registration's token (or a made-up
+        one) the registration is unknown; replaying the first step returns the same
+        token, and the token is stored nowhere in clear."""
+        personal, health, __ = self.steps
+        first_payload = self._payload(personal, self.personal_answers(age=65))
+        first = self._xmlrpc("event.registration", "prs_submit", first_payload)
+        other = self._xmlrpc(
+            "event.registration", "prs_submit", self._payload(personal, self.personal_answers())
+        )
+        token = first["continuation_token"]
+        self.assertGreaterEqual(len(token), 43)
+        self.assertNotEqual(token, other["continuation_token"])
+        self.assertEqual(self._xmlrpc("event.registration", "prs_submit", first_payload), first)
+        registration_id = first["registration_id"]
+        health_answers = {"allergies": "pollen"}
+        refused = self._xmlrpc(
+            "event.registration",
+            "prs_submit",
+            self._payload(health, health_answers, registration_id),
+        )
+        self.assertEqual(refused["errors"][0]["code"], "malformed", refused)
+        self.assertIn("continuation_token", refused["errors"][0]["message"])
+        for wrong in (other["continuation_token"], "x" * 43, token[:-1]):
+            refused = self._xmlrpc(
+                "event.registration",
+                "prs_submit",
+                self._payload(health, health_answers, registration_id, token=wrong),
+            )
+            self.assertEqual(refused["errors"][0]["code"], "unknown_registration", refused)
+        accepted = self._xmlrpc(
+            "event.registration",
+            "prs_submit",
+            self._payload(health, health_answers, registration_id, token=token),
+        )
+        self.assertTrue(accepted["ok"], accepted)
+        self.assertNotIn("continuation_token", accepted)
+        self.env.cr.execute(
+            "SELECT count(*) FROM event_registration r, event_registration_submission s"
+            " WHERE r.prs_token_hash = %s OR s.continuation_token_sealed = %s"
+            " OR s.result::text LIKE %s",
+            [token, token, f"%{token}%"],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_xmlrpc_structured_error(self):
         """A refused submission comes back as a structured error, not a fault."""

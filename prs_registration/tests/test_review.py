@@ -128,7 +128,8 @@ class TestReview(PrsRegistrationCase):
         return wizard
 
     def test_export_csv_columns(self):
-        """CSV: static columns then one column per field code, stable across versions."""
+        """CSV: static columns then one column per step and field code
+        (``<step>.<field>``), stable across versions."""
         first = self.register()
         self._publish(
             self.form_personal,
@@ -149,25 +150,25 @@ class TestReview(PrsRegistrationCase):
         self.assertEqual(
             codes,
             [
-                "first_name",
-                "last_name",
-                "email",
-                "age",
-                "country",
-                "passport_no",
-                "national_id",
-                "source",
-                "document",
-                "id_scan",
-                "interests",
-                "nickname",
-                "allergies",
-                "accept",
+                "personal.first_name",
+                "personal.last_name",
+                "personal.email",
+                "personal.age",
+                "personal.country",
+                "personal.passport_no",
+                "personal.national_id",
+                "personal.source",
+                "personal.document",
+                "personal.id_scan",
+                "personal.interests",
+                "personal.nickname",
+                "health.allergies",
+                "terms.accept",
             ],
         )
         row = dict(zip(header, rows[1], strict=True))
-        self.assertEqual(row["first_name"], "Asha")
-        self.assertEqual(row["interests"], "yoga")
+        self.assertEqual(row["personal.first_name"], "Asha")
+        self.assertEqual(row["personal.interests"], "yoga")
         self.assertNotIn("NID-998877", rows[1])
         self.assertEqual(len(rows), 2)
 

@@ -1,4 +1,7 @@
+import re
+
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import PrsFixtureMixin
 
@@ -20,7 +23,7 @@ class TestReviewTour(PrsFixtureMixin, HttpCase):
         personal, __, terms = cls.flow.step_ids.sorted("sequence")
         registrations = cls.env["event.registration"]
         answers = cls.personal_answers(
-            first_name="Tour", last_name="Participant", id_scan=cls.pdf_answer(b"%PDF scan")
+            first_name="Tour", last_name="Participant", id_scan=cls.pdf_answer(b"%PDF-1.4 scan")
         )
         first = registrations.prs_submit(
             {
@@ -41,6 +44,7 @@ class TestReviewTour(PrsFixtureMixin, HttpCase):
                 "form_version": 1,
                 "answers": {"accept": True},
                 "registration_id": first["registration_id"],
+                "continuation_token": first["continuation_token"],
             }
         )
         cls.registration = registrations.browse(first["registration_id"])
@@ -55,13 +59,31 @@ class TestReviewTour(PrsFixtureMixin, HttpCase):
         self.assertEqual(self.registration.prs_state, "confirmed")
 
     def test_sensitive_file_download(self):
-        """The decrypted sensitive file downloads for the reveal right only."""
+        """The decrypted sensitive file downloads for the reveal right only, by a POST
+        carrying Odoo's CSRF token; a GET (a link a user is tricked into opening) only
+        shows a confirmation page and neither reveals nor logs anything."""
         scan = self.registration._prs_plain_answers()["personal"]["id_scan"]
         url = f"/prs_registration/file/{self.registration.id}/{scan['attachment_id']}"
+        logs = self.env["prs.reveal.log"]
         self.authenticate("prs_tour_crd", "prs_tour_crd")
         self.assertNotEqual(self.url_open(url).status_code, 200)
+        self.assertNotEqual(self.url_open(url, data={"csrf_token": "x"}).status_code, 200)
         self.authenticate("prs_tour_rev", "prs_tour_rev")
-        response = self.url_open(url)
+        page = self.url_open(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn(b"%PDF-1.4 scan", page.content)
+        self.assertIn('method="post"', page.text)
+        self.assertFalse(logs.search([("registration_id", "=", self.registration.id)]))
+        # a POST without (or with a wrong) CSRF token is refused, and logs nothing
+        for data in ({"reveal": "1"}, {"csrf_token": "forged"}):
+            with mute_logger("odoo.http"):
+                refused = self.url_open(url, data=data)
+            self.assertEqual(refused.status_code, 400, data)
+            self.assertNotIn(b"%PDF-1.4 scan", refused.content)
+        self.assertFalse(logs.search([("registration_id", "=", self.registration.id)]))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        response = self.url_open(url, data={"csrf_token": token})
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.content, b"%PDF scan")
+        self.assertEqual(response.content, b"%PDF-1.4 scan")
         self.assertIn("id.pdf", response.headers["Content-Disposition"])
+        self.assertEqual(len(logs.search([("registration_id", "=", self.registration.id)])), 1)

@@ -4,29 +4,32 @@ from odoo.addons.prs_form_builder.tools import form_tree
 
 from . import privacy
 
+#: A cell starting with one of these is a formula to a spreadsheet application (CSV
+#: injection); tab and carriage return start one in some of them too.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-def answer_columns(trees):
-    """Field codes in order of first appearance over ``trees`` (static blocks left out).
 
-    Given every version of the exported flows' forms (steps in flow order, versions
-    oldest first), the columns do not move when a form gets a new version.
+def answer_columns(step_trees):
+    """``[(step code, field code)]`` in order of first appearance over ``step_trees``
+    ``[(step code, tree)]`` (static blocks left out).
+
+    Columns are qualified by their step: two steps asking the same field code keep
+    their own column. Given every version of the exported flows' forms (steps in flow
+    order, versions oldest first), the columns do not move when a form gets a new
+    version.
     """
-    codes = {}
-    for tree in trees:
+    columns = {}
+    for step_code, tree in step_trees:
         for __, __, field in form_tree.iter_fields(tree):
             if field.get("type") not in form_tree.STATIC_TYPES:
-                codes.setdefault(field["code"], None)
-    return list(codes)
+                columns.setdefault((step_code, field["code"]), None)
+    return list(columns)
 
 
-def merged_answers(answers):
-    """``{field code: value}`` of stored answers ``{step code: {field code: value}}``;
-    the first step answering a code wins."""
-    merged = {}
-    for step_answers in (answers or {}).values():
-        for code, value in (step_answers or {}).items():
-            merged.setdefault(code, value)
-    return merged
+def column_label(column):
+    """The header of an answer column: ``<step code>.<field code>`` (the names form
+    conditions use)."""
+    return "{}.{}".format(*column)
 
 
 def cell(value, yes="Yes", no="No"):
@@ -42,14 +45,26 @@ def cell(value, yes="Yes", no="No"):
     return value
 
 
-def answer_cells(answers, codes, yes="Yes", no="No", decrypt=None):
-    """The cells of the answer columns ``codes`` for one registration's stored
-    ``answers``; encrypted values masked unless ``decrypt(value)`` is given."""
-    merged = merged_answers(answers)
+def answer_cells(answers, columns, yes="Yes", no="No", decrypt=None):
+    """The cells of the answer ``columns`` ``[(step code, field code)]`` for one
+    registration's stored ``answers`` ``{step code: {field code: value}}``; encrypted
+    values masked unless ``decrypt(value)`` is given."""
+    answers = answers or {}
     cells = []
-    for code in codes:
-        value = merged.get(code, "")
+    for step_code, code in columns:
+        value = (answers.get(step_code) or {}).get(code, "")
         if privacy.is_encrypted(value):
             value = decrypt(value) if decrypt else privacy.MASK
         cells.append(cell(value, yes, no))
     return cells
+
+
+def is_formula_like(value):
+    """Whether a text cell would be read as a formula by a spreadsheet application."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def csv_cell(value):
+    """A cell for the CSV file: text that a spreadsheet would take for a formula is
+    prefixed with ``'`` (shown as text, as OWASP recommends); other values unchanged."""
+    return "'" + value if is_formula_like(value) else value

@@ -5,11 +5,16 @@ checked at run time with ``jsonschema``; every violation becomes a ``malformed``
 whose message starts with the JSON path of the offending member.
 """
 
+import base64
 import functools
+import hashlib
+import hmac
 import json
 import os
+import secrets
 
 import jsonschema
+from cryptography.fernet import Fernet, InvalidToken
 
 from odoo.addons.prs_form_builder.tools import form_tree
 
@@ -20,6 +25,10 @@ MAX_MESSAGE = 300
 # deepest list/dict nesting accepted in a request (a real one nests 3 levels: payload,
 # answers, a file or a list of choices)
 MAX_NESTING = 32
+#: System parameter holding the database's intake secret (HMAC key of the fingerprints).
+SECRET_PARAM = "prs_registration.intake_secret"
+#: Key of a refusal's server-side detail: taken off the response, kept in the intake log.
+DETAIL_KEY = "_prs_detail"
 REQUEST_SCHEMA = os.path.join(
     os.path.dirname(os.path.dirname(__file__)), "schemas", "prs.submit.request.1.json"
 )
@@ -57,9 +66,65 @@ def shorten(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def fingerprint(payload):
-    """sha256 hex of the canonical JSON of the payload."""
-    return form_tree.checksum(payload)
+def fingerprint(payload, secret):
+    """HMAC-SHA256 hex of the canonical JSON of the payload, keyed with the database's
+    intake secret: the stored fingerprint reveals nothing about the (possibly sensitive,
+    low-entropy) answers to whoever reads it without the secret."""
+    message = form_tree.canonical_json(payload).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def same_digest(first, second):
+    """Constant-time equality of two hex digests (False when either is missing)."""
+    if not isinstance(first, str) or not isinstance(second, str) or not first or not second:
+        return False
+    return hmac.compare_digest(first.encode(), second.encode())
+
+
+# ----------------------------------------------------------------------
+# Continuation token (README "Intake contract")
+# ----------------------------------------------------------------------
+
+
+def new_secret():
+    """A fresh per-database intake secret (hex, 256 bits)."""
+    return secrets.token_hex(32)
+
+
+def new_token():
+    """An unguessable continuation token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token):
+    """The sha256 hex stored for a token (the token itself is never stored in clear)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(token, digest):
+    """Whether ``token`` is the one whose digest is stored; constant time."""
+    if not isinstance(token, str) or not token or not digest:
+        return False
+    return same_digest(token_digest(token), digest)
+
+
+def _seal_fernet(secret):
+    key = hmac.new(secret.encode(), b"prs continuation token seal", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal_token(secret, token):
+    """The token encrypted with a key derived from the intake secret: kept with the
+    stored response of the first step so that replaying it returns the same token."""
+    return _seal_fernet(secret).encrypt(token.encode()).decode()
+
+
+def unseal_token(secret, sealed):
+    """The token of :func:`seal_token`, or None when it cannot be opened."""
+    try:
+        return _seal_fernet(secret).decrypt(sealed.encode()).decode()
+    except (InvalidToken, AttributeError, ValueError):
+        return None
 
 
 def _is_integer(checker, value):

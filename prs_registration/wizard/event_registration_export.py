@@ -6,6 +6,8 @@ from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import xlsxwriter
 
+from ..tools import export
+
 
 class EventRegistrationExport(models.TransientModel):
     """Export registrations: one row each, static columns then one column per field code."""
@@ -38,16 +40,29 @@ class EventRegistrationExport(models.TransientModel):
         if self.file_format == "csv":
             buffer = io.StringIO()
             writer = csv.writer(buffer)
-            writer.writerow(header)
-            writer.writerows(rows)
+            # text a spreadsheet would take for a formula is prefixed (CSV injection)
+            writer.writerow([export.csv_cell(value) for value in header])
+            writer.writerows([export.csv_cell(value) for value in row] for row in rows)
             return buffer.getvalue().encode("utf-8-sig"), f"registrations-{stamp}.csv"
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        # text is always written as text: never a formula ("=..."), a URL or a number
+        workbook = xlsxwriter.Workbook(
+            buffer,
+            {
+                "in_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         sheet = workbook.add_worksheet(_("Registrations"))
         bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, header, bold)
-        for index, row in enumerate(rows, start=1):
-            sheet.write_row(index, 0, row)
+        for index, row in enumerate([header, *rows]):
+            for column, value in enumerate(row):
+                if isinstance(value, str):
+                    sheet.write_string(index, column, value, bold if index == 0 else None)
+                else:
+                    sheet.write(index, column, value)
         sheet.freeze_panes(1, 0)
         workbook.close()
         return buffer.getvalue(), f"registrations-{stamp}.xlsx"
