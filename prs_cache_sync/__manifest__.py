@@ -9,7 +9,7 @@
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
     "depends": ["prs_base", "prs_form_builder", "event", "prs_event_flow", "mail"],
-    "external_dependencies": {"python": ["redis", "jsonschema", "referencing"]},
+    "external_dependencies": {"python": ["redis", "jsonschema", "referencing", "cryptography"]},
     "data": [
         "security/prs_cache_sync_security.xml",
         "security/ir.model.access.csv",
