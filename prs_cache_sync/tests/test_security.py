@@ -59,7 +59,10 @@ class TestCacheAccess(PrsCacheCase):
         )
         self.commit_hooks()
         program_keys = {key for key in self.data_keys() if key.startswith(self.program_key())}
-        self.assertEqual(len(program_keys), len(self.flow.step_ids) + 1)
+        # the program key and each step's key with its <step key>:<lang> key (README
+        # "Redis contract"); the catalogue is not a program key
+        expected = {self.program_key()}.union(*(self.step_keys(s) for s in self.flow.step_ids))
+        self.assertEqual(program_keys, expected)
         result = self._run_action(
             "prs_cache_sync.action_server_event_event_prs_cache_verify", self.event, self.admin
         )
@@ -70,6 +73,28 @@ class TestCacheAccess(PrsCacheCase):
         ):
             with self.assertRaises(AccessError):
                 self._run_action(xmlid, self.event, self.configurator)
+
+    def test_verify_wizard_private_to_its_creator(self):
+        """A Verify result (wizard and drift lines) is read by the administrator who ran
+        it only, not by another administrator (issue 12, item 4)."""
+        from odoo.tests import new_test_user
+
+        self.publish()
+        self.redis_client.flushall()  # drift: every key missing
+        result = self._run_action(
+            "prs_cache_sync.action_server_event_event_prs_cache_verify", self.event, self.admin
+        )
+        wizard = self.env["prs.cache.verify"].browse(result["res_id"])
+        self.assertTrue(wizard.line_ids)
+        self.assertTrue(wizard.with_user(self.admin).read(["checked_count"]))
+        self.assertTrue(wizard.line_ids.with_user(self.admin).read(["verify_id"]))
+        other_admin = new_test_user(
+            self.env, login="prs_cache_admin2", groups="prs_base.group_prs_administrator"
+        )
+        for records in (wizard, wizard.line_ids):
+            with self.assertRaises(AccessError):
+                records.with_user(other_admin).read(["create_uid"])
+            self.assertFalse(records.with_user(other_admin).search([("id", "in", records.ids)]))
 
     def test_target_buttons_refused_to_configurators_over_rpc_ids(self):
         """Resync, Verify and Retry Now on a target, called with its bare id as RPC would,

@@ -113,8 +113,12 @@ class TestPassword(PrsCacheCase):
         self.assertTrue(any("unavailable" in line for line in logs.output))
         self.assertFalse([line for line in logs.output if SECRET in line])
         rows = self.env["prs.cache.outbox"].search([("target_id", "=", self.secured.id)])
-        self.assertTrue(rows and all(row.last_error for row in rows))
-        self.assertFalse([row for row in rows if SECRET in row.last_error])
+        # a key written twice before delivery (the catalogue <prefix>:programs: at the
+        # target's initial sync, then by the publish) keeps its latest row only: the
+        # superseded one is never sent, so it has no error
+        attempted = rows.filtered(lambda row: row.state != "superseded")
+        self.assertTrue(attempted and all(row.last_error for row in attempted))
+        self.assertFalse([row for row in rows if SECRET in (row.last_error or "")])
         self.assertNotIn(SECRET, self.secured.last_error)
 
     def test_redact(self):

@@ -12,3 +12,4 @@ from . import test_expression_node
 from . import test_validation
 from . import test_form_tree
 from . import test_form_designer
+from . import test_version_forgery

@@ -54,11 +54,17 @@ PRS_ACTION_FIELDS = frozenset(
         "prs_submitted_at",
         "prs_state_changed_at",
         "prs_changes_message",
+        "prs_changes_deadline",
+        "prs_token_hash",
     }
 )
-# on create, a coordinator may still pick the program, flow and state of a hand-made
-# registration (Odoo's own behaviour); the answers come from the intake only
+# on create, a coordinator picks the program (one he coordinates: record rules) and a
+# flow of it for a hand-made registration; its state is the intake's initial one
+# (HAND_MADE_STATE) and the answers come from the intake only
 PRS_INTAKE_FIELDS = PRS_ACTION_FIELDS - {"event_id", "flow_id", "prs_state", "state"}
+# a registration made by hand starts where the intake starts one: in progress, holding
+# no seat; it reaches the capacity check through Mark Submitted and Confirm
+HAND_MADE_STATE = "in_progress"
 REVEAL_WINDOW = timedelta(minutes=15)
 DEFAULT_VERSION_GRACE_MINUTES = 60
 
@@ -116,6 +122,7 @@ class EventRegistration(models.Model):
         if not self.env.su:
             for vals in vals_list:
                 self._prs_check_action_fields(vals, PRS_INTAKE_FIELDS)
+                self._prs_check_hand_made_state(vals)
         for vals in vals_list:
             if vals.get("prs_state"):
                 vals.setdefault("state", PRS_TO_ODOO_STATE[vals["prs_state"]])
@@ -123,8 +130,59 @@ class EventRegistration(models.Model):
                 vals["prs_state"] = ODOO_TO_PRS_STATE[vals.get("state") or "open"]
             vals.setdefault("prs_state_changed_at", now)
         registrations = super().create(vals_list)
+        if not self.env.su:
+            registrations._prs_check_hand_made()
         registrations._prs_capacity_touched()._prs_on_capacity_changed()
         return registrations
+
+    @api.model
+    def _prs_check_hand_made_state(self, vals):
+        """A registration of a program created by hand (not by the intake, which runs as
+        superuser) starts in :data:`HAND_MADE_STATE`: any other ``prs_state`` or Odoo
+        ``state`` would skip the capacity check of Confirm. Without one, the hand-made
+        registration gets that state (not the one Odoo's ``state`` default maps to)."""
+        event_id = vals.get("event_id") or self.env.context.get("default_event_id")
+        # sudo: only whether the event is a program is read
+        if not event_id or not self.env["event.event"].browse(event_id).sudo().prs_is_program:
+            return
+        initial_odoo = PRS_TO_ODOO_STATE[HAND_MADE_STATE]
+        if (
+            vals.get("prs_state", HAND_MADE_STATE) != HAND_MADE_STATE
+            or vals.get("state", initial_odoo) != initial_odoo
+        ):
+            raise AccessError(
+                _(
+                    "A registration of a program created by hand starts in progress; it "
+                    "is submitted and confirmed through its actions (capacity is checked "
+                    "there)."
+                )
+            )
+        vals["prs_state"] = HAND_MADE_STATE
+
+    def _prs_check_hand_made(self):
+        """After a non-superuser create (context defaults included): a program's new
+        registration is in its initial state, holds no answers, step or test flag, and
+        its flow belongs to its program."""
+        # sudo: the values just written are read back to check them (answers included)
+        for registration in self.sudo().filtered("event_id.prs_is_program"):
+            filled = sorted(
+                name
+                for name in PRS_INTAKE_FIELDS - {"prs_state_changed_at"}
+                if name in registration._fields and registration[name]
+            )
+            if (
+                filled
+                or registration.prs_state != HAND_MADE_STATE
+                or registration.state != PRS_TO_ODOO_STATE[HAND_MADE_STATE]
+                or (registration.flow_id and registration.flow_id.event_id != registration.event_id)
+            ):
+                raise AccessError(
+                    _(
+                        "A registration of a program created by hand starts in progress, "
+                        "without answers, in a flow of its program; the intake and the "
+                        "actions fill the rest."
+                    )
+                )
 
     def _prs_capacity_touched(self):
         """Programs where these real registrations hold (or held) a seat or a waitlist
