@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from odoo.addons.prs_base.tools.config import read_section
+from odoo.addons.prs_base.tools.config import param_int, read_section
 
 from ..tools import redis_io
 from ..tools import settings as prs_settings
@@ -490,13 +490,7 @@ class PrsCacheTarget(models.Model):
 
     @api.model
     def _prs_health_max_age(self):
-        # sudo: reads one numeric threshold, never shown beyond the health report.
-        value = self.env["ir.config_parameter"].sudo().get_param(HEALTH_MAX_AGE_PARAM)
-        try:
-            seconds = int(value)
-        except (TypeError, ValueError):
-            return HEALTH_DEFAULT_MAX_AGE
-        return seconds if seconds > 0 else HEALTH_DEFAULT_MAX_AGE
+        return param_int(self.env, HEALTH_MAX_AGE_PARAM, HEALTH_DEFAULT_MAX_AGE)
 
     def _prs_health_ping(self):
         """``{"id", "name", "ok", "latency_ms", "error"}`` of one target: a PING through

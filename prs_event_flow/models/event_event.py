@@ -3,7 +3,7 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.prs_base.tools.codes import unique_code
+from odoo.addons.prs_base.tools.codes import free_code
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 THEME_COLOR_FIELDS = ("prs_theme_primary_color", "prs_theme_accent_color")
@@ -214,17 +214,8 @@ class EventEvent(models.Model):
         self.ensure_one()
         default = dict(default or {})
         if self.prs_code and "prs_code" not in default:
-            default["prs_code"] = self._prs_free_program_code(f"{self.prs_code}-COPY")
+            default["prs_code"] = free_code(self, "prs_code", f"{self.prs_code}-COPY", "-")
         return super().copy(default)
-
-    @api.model
-    def _prs_free_program_code(self, code):
-        taken = set(
-            self.with_context(active_test=False)
-            .search([("prs_code", "=like", f"{code}%")])
-            .mapped("prs_code")
-        )
-        return unique_code(code, taken, separator="-")
 
     def _prs_apply_template(self):
         """Copy the flows of each program's template (event type) into the program.

@@ -1,6 +1,6 @@
-import re
-
 from odoo import api, fields, models
+
+from odoo.addons.prs_base.tools.codes import slugify_code
 
 from .event_flow import FLOW_KINDS
 
@@ -72,9 +72,9 @@ class EventTypeFlow(models.Model):
         forms_map = {form.id: form.id for form in forms}
         if self.event_type_id[:1].prs_form_mode == "copy":
             # form codes are lower-case identifiers: "RET-2030" -> "ret_2030"
-            suffix = re.sub(r"[^a-z0-9]+", "_", (event.prs_code or str(event.id)).lower())
+            suffix = slugify_code(event.prs_code, "program") if event.prs_code else event.id
             for form in forms:
-                code = f"{form.code}_{suffix.strip('_') or event.id}"
+                code = f"{form.code}_{suffix}"
                 copy = form.copy({"code": code, "name": form.name})
                 forms_map[form.id] = copy.id
         return self.env["event.flow"].create(

@@ -4,7 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from odoo.addons.prs_base.tools.codes import CODE_RE, RESERVED_CODES, unique_code
+from odoo.addons.prs_base.tools.codes import CODE_RE, RESERVED_CODES, free_code
 
 from ..tools import form_checks, form_tree, serializer, validation
 from .form_field_settings_mixin import SETTINGS_FIELDS
@@ -130,19 +130,10 @@ class FormForm(models.Model):
         vals_list = super().copy_data(default=default)
         for form, vals in zip(self, vals_list, strict=True):
             if "code" not in default:
-                vals["code"] = self._prs_free_form_code(f"{form.code}_copy")
+                vals["code"] = free_code(self, "code", f"{form.code}_copy")
             if "name" not in default:
                 vals["name"] = _("%s (copy)", form.name)
         return vals_list
-
-    @api.model
-    def _prs_free_form_code(self, code):
-        taken = set(
-            self.with_context(active_test=False)
-            .search([("code", "=like", f"{code}%")])
-            .mapped("code")
-        )
-        return unique_code(code, taken)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_published(self):

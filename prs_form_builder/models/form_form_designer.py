@@ -10,7 +10,7 @@ operation that undoes the change.
 from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 
-from odoo.addons.prs_base.tools.codes import slugify_code, unique_code
+from odoo.addons.prs_base.tools.codes import free_code, slugify_code, unique_code
 
 from ..tools import expression, form_checks, form_tree
 from .form_field_settings_mixin import SETTINGS_FIELDS
@@ -363,7 +363,7 @@ class FormForm(models.Model):
         template = self.browse(int(template_id)).exists()
         if not template or not template.is_template:
             raise UserError(_("Choose a form template."))
-        code = self._prs_free_form_code(code or slugify_code(name, "form"))
+        code = free_code(self, "code", code or slugify_code(name, "form"))
         return template._prs_copy_from_template(name, code).id
 
     @api.model

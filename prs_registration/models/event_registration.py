@@ -14,6 +14,7 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL, config
 
+from odoo.addons.prs_base.tools.config import param_int
 from odoo.addons.prs_form_builder.tools import form_tree, validation
 
 from ..tools import caller, capacity, export, file_content, intake, privacy, review
@@ -556,12 +557,7 @@ class EventRegistration(models.Model):
 
     @api.model
     def _prs_max_payload_bytes(self):
-        # sudo: a technical setting, read by the API user who has no access to it
-        value = self.env["ir.config_parameter"].sudo().get_param("prs_registration.max_payload")
-        try:
-            return int(value) if value else intake.MAX_PAYLOAD_BYTES
-        except ValueError:
-            return intake.MAX_PAYLOAD_BYTES
+        return param_int(self.env, "prs_registration.max_payload", intake.MAX_PAYLOAD_BYTES)
 
     @api.model
     def _prs_intake_secret(self):
@@ -747,16 +743,13 @@ class EventRegistration(models.Model):
             return True
         if version.version > form.current_version_id.version:
             return False
-        # sudo: a technical setting, read by the API user who has no access to it
-        param = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("prs_registration.version_grace_minutes")
+        # 0: a superseded version is refused at once
+        grace = param_int(
+            self.env,
+            "prs_registration.version_grace_minutes",
+            DEFAULT_VERSION_GRACE_MINUTES,
+            minimum=0,
         )
-        try:
-            grace = int(param) if param else DEFAULT_VERSION_GRACE_MINUTES
-        except ValueError:
-            grace = DEFAULT_VERSION_GRACE_MINUTES
         newer = form.version_ids.filtered(lambda v: v.version > version.version)
         superseded_at = min(newer.mapped("published_at") or [fields.Datetime.now()])
         return fields.Datetime.now() <= superseded_at + timedelta(minutes=grace)

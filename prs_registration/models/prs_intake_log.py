@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.prs_base.tools.config import param_int
+
 _logger = logging.getLogger(__name__)
 
 DAYS_PARAM = "prs_registration.intake_log_days"
@@ -75,13 +77,7 @@ class PrsIntakeLog(models.Model):
 
     @api.model
     def _prs_retention_days(self):
-        # sudo: reads one retention setting for the purge cron, shown to nobody.
-        value = self.env["ir.config_parameter"].sudo().get_param(DAYS_PARAM)
-        try:
-            days = int(value)
-        except (TypeError, ValueError):
-            return DEFAULT_DAYS
-        return days if days > 0 else DEFAULT_DAYS
+        return param_int(self.env, DAYS_PARAM, DEFAULT_DAYS)
 
     @api.model
     def _cron_purge(self):

@@ -34,3 +34,14 @@ def unique_code(code, used, separator="_"):
         candidate = f"{code}{separator}{counter}"
     used.add(candidate)
     return candidate
+
+
+def free_code(model, field, code, separator="_"):
+    """``code``, or ``code<separator>2``, ``code<separator>3``... that no record of
+    ``model`` (a recordset, archived records included) has in ``field``: one search for
+    the codes starting with ``code``."""
+    # =like: "_" and "%" in a code match any character; the set below is exact
+    taken = set(
+        model.with_context(active_test=False).search([(field, "=like", f"{code}%")]).mapped(field)
+    )
+    return unique_code(code, taken, separator=separator)

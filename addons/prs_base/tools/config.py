@@ -1,7 +1,9 @@
-"""The configuration reader of every PRS module: pure Python, no ORM.
+"""The configuration reader of every PRS module.
 
 Each module reads one section of odoo.conf (``[prs_cache_sync]``, ``[prs_registration]``)
-and lets environment variables ``PRS_...`` override it, as OCA's ``session_redis`` does.
+and lets environment variables ``PRS_...`` override it, as OCA's ``session_redis`` does
+(:func:`read_section`, pure Python); numeric settings kept in system parameters are read
+with :func:`param_int`.
 """
 
 import os
@@ -29,3 +31,16 @@ def read_section(section, env_vars, misc=None, environ=None):
             value = value.strip()
         values[key] = value if value not in ("", None) else None
     return values
+
+
+def param_int(env, key, default, minimum=1):
+    """The integer system parameter ``key`` (``ir.config_parameter``), or ``default``
+    when it is unset, not an integer or below ``minimum``."""
+    # sudo: reads one technical setting for the caller's own use (a limit, a delay), never
+    # shown; the API user and coordinators have no access to system parameters.
+    value = env["ir.config_parameter"].sudo().get_param(key)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number >= minimum else default
