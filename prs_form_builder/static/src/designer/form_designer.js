@@ -48,16 +48,20 @@ export class FormDesigner extends Component {
                 ref: this.rootRef,
                 elements,
                 groups,
-                handle,
+                ...(handle ? { handle } : {}),
+                ignore: "input, select, textarea, button",
                 connectGroups: Boolean(groups),
                 enable: () => !this.readonly,
                 cursor: "move",
                 onDrop,
             });
+        // fields and palette items drag by the whole row (a click still selects: a drag
+        // starts past the move tolerance); a handle selector would apply to one of the
+        // two element selectors only (the hook joins them as "a, b handle")
         sortable(
             ".o_prs_dd_field, .o_prs_palette_item",
             ".o_prs_dd_fields, .o_prs_palette_group",
-            ".o_prs_handle",
+            null,
             (params) => this.onDrop("form.field", params)
         );
         sortable(".o_prs_dd_section", ".o_prs_dd_sections", ".o_prs_section_handle", (params) =>

@@ -123,7 +123,16 @@ registry.category("web_tour.tours").add("prs_form_designer_tour", {
         ...addField("new_section_2", "Date", "date"),
         ...addField("new_section_2", "Select", "select"),
         ...addField("new_section_2", "Radio", "radio"),
-        ...addField("new_section_2", "Checkboxes", "checkboxes"),
+        {
+            content: "Drag Checkboxes from the palette into the Lodging section",
+            trigger: `${idle} .o_prs_palette_item:contains(Checkboxes)`,
+            run: "drag_and_drop_native .o_prs_section[data-code='new_section_2'] .o_prs_dd_fields",
+        },
+        {
+            content: "Checkboxes added last to Lodging",
+            trigger: `${idle} .o_prs_section[data-code='new_section_2'] .o_prs_dd_field:last[data-code='checkboxes']`,
+            isCheck: true,
+        },
         // properties
         ...selectField("integer"),
         { content: "Label it Age", trigger: props("label"), run: "text Age" },
