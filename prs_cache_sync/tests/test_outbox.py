@@ -4,6 +4,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
+from ..tools import payloads
 from .common import PrsCacheCase
 
 
@@ -13,6 +14,15 @@ class TestOutbox(PrsCacheCase):
         return self.env["prs.cache.outbox"].search(
             [("target_id", "=", self.target.id), ("state", "in", states)]
         )
+
+    def _published_keys(self):
+        """The data keys publishing ``self.flow`` writes: each step's default-language key
+        and its ``<step key>:<lang>`` keys, and the program index (the catalogue aside)."""
+        steps = {key for step in self.flow.step_ids for key in self.step_keys(step)}
+        return steps | {self.program_key()}
+
+    def _catalogue_key(self):
+        return payloads.catalogue_key(self.target._prs_get_prefix())
 
     def _run_cron_later(self):
         """Let the backoff elapse, then run the delivery cron."""
@@ -27,7 +37,7 @@ class TestOutbox(PrsCacheCase):
             self.publish()
         self.assertEqual(self.flow.state, "published")
         rows = self._rows()
-        self.assertEqual(len(rows), len(self.flow.step_ids) + 1)
+        self.assertEqual(set(rows.mapped("key")), self._published_keys() | {self._catalogue_key()})
         self.assertEqual(set(rows.mapped("state")), {"failed"})
         self.assertEqual(rows.mapped("attempts"), [1] * len(rows))
         self.assertTrue(all(row.next_attempt > fields.Datetime.now() for row in rows))
@@ -37,7 +47,8 @@ class TestOutbox(PrsCacheCase):
         self.assertEqual(self.data_keys(), set())
         self._run_cron_later()
         self.assertFalse(self._rows())
-        self.assertEqual(len(self.data_keys()), len(self.flow.step_ids) + 1)
+        self.assertEqual(self.data_keys(), self._published_keys())
+        self.assertTrue(self.redis_client.exists(self._catalogue_key()))
         self.assertFalse(self.target.last_error)
 
     def test_backoff_grows(self):
@@ -61,7 +72,7 @@ class TestOutbox(PrsCacheCase):
         self.env["prs.cache.outbox"]._cron_deliver()
         self.assertEqual(self.data_keys(), set())
         self.target.action_retry_now()
-        self.assertEqual(len(self.data_keys()), len(self.flow.step_ids) + 1)
+        self.assertEqual(self.data_keys(), self._published_keys())
 
     def test_newer_write_supersedes_pending(self):
         """A newer write of the same key supersedes the older undelivered one."""
@@ -207,9 +218,14 @@ class TestOutbox(PrsCacheCase):
         self.flow.action_unpublish()
         self.commit_hooks()
         keys = self.env["prs.cache.key"].search([("target_id", "=", self.target.id)])
-        self.assertEqual(set(keys.mapped("pushed_op")), {"delete"})
+        # the catalogue stays (now empty): a present key
+        catalogue = keys.filtered(lambda key: key.name == self._catalogue_key())
+        self.assertEqual(catalogue.pushed_op, "set")
+        deleted = keys - catalogue
+        self.assertEqual(set(deleted.mapped("pushed_op")), {"delete"})
         self.env["prs.cache.key"]._gc_deleted_keys()
-        self.assertTrue(keys.exists(), "recent deletions are kept")
+        self.assertTrue(deleted.exists(), "recent deletions are kept")
         keys.write({"pushed_at": fields.Datetime.now() - timedelta(days=31)})
         self.env["prs.cache.key"]._gc_deleted_keys()
-        self.assertFalse(keys.exists())
+        self.assertFalse(deleted.exists())
+        self.assertTrue(catalogue.exists(), "present keys are kept")
