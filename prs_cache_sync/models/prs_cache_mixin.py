@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from ..tools.payloads import PAYLOAD_FIELDS
+from ..tools.payloads import PAYLOAD_FIELDS, SCOPE_FIELDS
 
 
 class PrsCacheMixin(models.AbstractModel):
@@ -8,7 +8,8 @@ class PrsCacheMixin(models.AbstractModel):
 
     Creating records, writing one of those fields or deleting records re-publishes,
     once just before the commit, the programs and master lists the records feed before
-    and after the change (``_prs_cache_scope``); the sync itself compares checksums, so
+    and after the change (``_prs_cache_scope``; before it only when the write touches a
+    field of ``payloads.SCOPE_FIELDS``); the sync itself compares checksums, so
     an unchanged payload is not written again.
     """
 
@@ -41,7 +42,8 @@ class PrsCacheMixin(models.AbstractModel):
     def write(self, vals):
         if not self._prs_cache_touches(vals):
             return super().write(vals)
-        before = self._prs_cache_scope()
+        # the scope before the write matters only when the write can change it
+        before = self._prs_cache_scope() if SCOPE_FIELDS[self._name].intersection(vals) else {}
         result = super().write(vals)
         self._prs_cache_invalidate(before, self._prs_cache_scope())
         return result

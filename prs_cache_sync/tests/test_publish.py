@@ -3,6 +3,8 @@ import logging
 
 from odoo.tests import tagged
 
+from odoo.addons.prs_cache_sync.models.prs_cache_key import DEFER_KEY
+
 from .common import PrsCacheCase
 
 
@@ -251,3 +253,60 @@ class TestPublish(PrsCacheCase):
             [("key", "=", f"prs:t:master:{master.code}"), ("state", "!=", "done")]
         )
         self.assertEqual(len(rows), 1)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_cache_sync")
+class TestPublishBudget(PrsCacheCase):
+    def test_form_publish_query_budget(self):
+        """Publishing a new version of a form used by a published flow reads the
+        programs it feeds once (after the write): the version does not change them."""
+        self.publish()
+        self.form.action_new_version()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # the publish and the sync it queues before the commit; 63 while the programs
+        # were also searched before the write
+        with self.assertQueryCount(62):
+            self.form.action_publish()
+            self.env.flush_all()
+        self.commit_hooks()
+        step = self.flow.step_ids.filtered(lambda s: s.code == "personal")
+        self.assertEqual(self.get_json(self.step_key(step))["form"]["version"], 2)
+
+    def test_draft_flow_steps_queue_no_sync(self):
+        """Creating or editing the steps of a draft flow of a published program queues
+        no sync: only published flows have keys."""
+        self.publish()
+        draft = self.env["event.flow"].create(
+            {
+                "event_id": self.event.id,
+                "code": "draft",
+                "name": "Draft",
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "code": "a",
+                            "name": "A",
+                            "step_type": "form",
+                            "form_id": self.form.id,
+                        },
+                    )
+                ],
+            }
+        )
+        draft.step_ids.write({"name": "B", "sequence": 2})
+        self.env["event.flow.step"].create(
+            {
+                "flow_id": draft.id,
+                "sequence": 3,
+                "code": "c",
+                "name": "C",
+                "step_type": "confirmation",
+            }
+        )
+        deferred = self.env.cr.precommit.data.get(DEFER_KEY) or {}
+        self.assertFalse(deferred.get("programs"))
+        self.assertFalse(deferred.get("indexes"))

@@ -282,6 +282,15 @@ PROGRAM_FACT_FIELDS = (
     "prs_closed_reason",
 )
 
+# records the program facts read through a program's many2one: model -> (the program's
+# field, the record's fields published); writing one of them re-publishes the programs
+# using the record (``prs.cache.fact.source``). The company's language (the default
+# language) and a currency's code reach Redis with the program's next publish or resync.
+PROGRAM_FACT_SOURCES = {
+    "event.type": ("event_type_id", frozenset({"prs_type_code"})),
+    "res.partner": ("address_id", frozenset({"name", "city", "country_id"})),
+}
+
 # Invalidation -------------------------------------------------------------------------
 
 # Fields whose values the builders above publish, per model: creating a record, writing
@@ -305,4 +314,18 @@ PAYLOAD_FIELDS = {
     "form.form": {"current_version_id"},
     "prs.master": {"code", "active", "item_ids"},
     "prs.master.item": {"master_id", "sequence", "value", "label", "parent_value", "active"},
+}
+
+# Fields whose change can move a record to other payloads (its ``_prs_cache_scope``),
+# per model: only a write of one of these reads the scope before the write as well as
+# after it (a form publishing a version feeds the same programs before and after).
+SCOPE_FIELDS = {
+    # a program leaves the published flows' filter when archived
+    "event.event": {"active"},
+    "event.flow": {"event_id", "state", "active"},
+    "event.flow.step": {"flow_id"},
+    "form.form": set(),
+    # the old code's list is deleted
+    "prs.master": {"code"},
+    "prs.master.item": {"master_id"},
 }
