@@ -2,21 +2,23 @@
 no Odoo) walks registration journeys and agrees with the server at every step.
 
 Programs like the demo's (a retreat with a fee, a free workshop) and generated flows
-with skip conditions over earlier answers, hidden fields and program facts are
+with skip conditions over earlier answers, hidden fields, program facts, ``today`` (the
+program's local date, in time zones whose date is not UTC's) and optional steps are
 published to a private Redis; each journey submits every step through ``prs_submit``
-(as the API worker) and asks the consumer, which reads nothing but Redis, for the next
-step: it must be the server's ``next_step_id`` every time.
+(as the API worker), skipping optional steps now and then, and asks the consumer,
+which reads nothing but Redis, for the next step: it must be the server's
+``next_step_id`` every time, and the server accepts every step the consumer allows.
 """
 
 import json
 import random
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 from common import GROUP_API, PrsBuilder, RedisServer
 
-from odoo import fields
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.prs_cache_sync.models import prs_cache_target
@@ -24,6 +26,17 @@ from odoo.addons.prs_cache_sync.tools import redis_io, schemas
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 MIN_JOURNEYS = 200
+
+
+def _zones_off_utc_date():
+    """Time zones whose date differs from UTC's now (+14 from 10:00 UTC, -12 before
+    12:00 UTC: at least one of them, whatever the hour)."""
+    hour = datetime.now(UTC).hour
+    zones = (("Pacific/Kiritimati", hour >= 10), ("Etc/GMT+12", hour < 12))
+    return [zone for zone, off_utc_date in zones if off_utc_date]
+
+
+DATE_ZONES = _zones_off_utc_date()
 
 
 class Consumer:
@@ -131,10 +144,20 @@ class TestRedisJourneys(PrsBuilder, TransactionCase):
             )
             program = cls.create_program(cls.env, f"W14G{index}", prs_fee=rng.choice((0.0, 80.0)))
             steps, earlier = [], []
+            if index < len(DATE_ZONES):
+                # a time zone whose date is not UTC's now, and a step shown on that date
+                zone = DATE_ZONES[index]
+                program.date_tz = zone
+                local_today = program._prs_today().isoformat()
             for position in range(rng.randint(3, 6)):
                 code = f"s{position}"
                 condition = cls._condition(earlier) if earlier and rng.random() < 0.7 else False
-                steps.append(cls.step(code, (position + 1) * 10, form=form, condition=condition))
+                if index < len(DATE_ZONES) and position == 1:
+                    condition = f"today == '{local_today}'"
+                values = cls.step(code, (position + 1) * 10, form=form, condition=condition)
+                # optional steps, the participant may skip them
+                values["required"] = rng.random() < 0.6
+                steps.append(values)
                 earlier.append(code)
             steps.append(cls.step("pay", 900, step_type="payment", condition="program.fee > 0"))
             flows.append(cls.create_flow(cls.env, program, steps, publish=True))
@@ -186,14 +209,16 @@ class TestRedisJourneys(PrsBuilder, TransactionCase):
         return {code: values[code] for code in codes}
 
     def _walk(self, consumer, flow, number):
-        """One journey; return the number of steps compared."""
+        """One journey; return the number of steps compared. The consumer computes
+        ``today`` itself, from the program's time zone in Redis."""
         program = flow.event_id
-        today = fields.Date.context_today(self.env["event.event"]).isoformat()
         steps = {step.id: step for step in flow.step_ids}
         registrations = self.env["event.registration"].with_user(self.api_user)
         answers, registration_id, compared, token = {}, None, 0, {}
-        ask = {"cmd": "next", "program_id": program.id, "flow_id": flow.id, "today": today}
-        step_id = consumer.ask(**ask, current=None, answers=answers)["next_step_id"]
+        ask = {"cmd": "next", "program_id": program.id, "flow_id": flow.id}
+        reply = consumer.ask(**ask, current=None, answers=answers)
+        self.assertEqual(reply["today"], program._prs_today().isoformat())
+        step_id = self._choose(reply)
         while step_id:
             step = steps[step_id]
             step_answers = self._answers(step)
@@ -214,15 +239,25 @@ class TestRedisJourneys(PrsBuilder, TransactionCase):
             if "continuation_token" in result:  # the intake's continuation token
                 token = {"continuation_token": result["continuation_token"]}
             answers[step.code] = step_answers
-            mine = consumer.ask(**ask, current=step.id, answers=answers)["next_step_id"]
+            reply = consumer.ask(**ask, current=step.id, answers=answers)
             self.assertEqual(
-                mine,
+                reply["next_step_id"],
                 result["next_step_id"],
                 f"{program.prs_code} journey {number} after {step.code}: {answers}",
             )
             compared += 1
-            step_id = mine
+            step_id = self._choose(reply)
         return compared
+
+    def _choose(self, reply):
+        """The step the participant submits next: the next one, or now and then a later
+        one the consumer allows (optional steps skipped)."""
+        allowed = reply["allowed_step_ids"]
+        self.assertEqual(allowed[:1] or [False], [reply["next_step_id"]])
+        if len(allowed) > 1 and self.rng.random() < 0.5:
+            self.skipped += 1
+            return self.rng.choice(allowed[1:])
+        return reply["next_step_id"]
 
     def test_consumer_agrees_with_server_on_every_journey(self):
         """>= 200 journeys over demo-like and generated flows: the consumer, reading
@@ -236,7 +271,7 @@ class TestRedisJourneys(PrsBuilder, TransactionCase):
             self.assertEqual(entry["status"], "open")
             index = consumer.ask(cmd="open", program_id=entry["id"])
             schemas.validate(index, "prs.program.1.json")
-        journeys = compared = 0
+        journeys = compared = self.skipped = 0
         per_flow = -(-MIN_JOURNEYS // len(self.flows))
         for flow in self.flows:
             for number in range(per_flow):
@@ -244,6 +279,7 @@ class TestRedisJourneys(PrsBuilder, TransactionCase):
                 journeys += 1
         self.assertGreaterEqual(journeys, MIN_JOURNEYS)
         self.assertGreater(compared, 2 * MIN_JOURNEYS)
+        self.assertGreater(self.skipped, 20, "journeys skip optional steps")
 
 
 @tagged("post_install", "-at_install", "prs", "prs_contract")
@@ -296,5 +332,20 @@ class TestCapacityState(PrsBuilder, TransactionCase):
         self.env.cr.postcommit.run()
         self.assertEqual(self.capacity(), "full")
         registrations[0].action_prs_cancel()
+        self.commit_hooks()
+        self.assertEqual(self.capacity(), "open")
+
+    def test_capacity_state_follows_a_deleted_registration(self):
+        """Deleting a confirmed registration frees its seat in Redis too."""
+        registrations = self.env["event.registration"].create(
+            [
+                {"event_id": self.program.id, "flow_id": self.flow.id, "prs_state": "submitted"}
+                for _i in range(2)
+            ]
+        )
+        registrations.action_prs_confirm()
+        self.commit_hooks()
+        self.assertEqual(self.capacity(), "full")
+        registrations[0].unlink()
         self.commit_hooks()
         self.assertEqual(self.capacity(), "open")

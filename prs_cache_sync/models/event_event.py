@@ -74,35 +74,6 @@ class EventEvent(models.Model):
             )
         return entries
 
-    def _prs_program_languages(self):
-        """``{program id: (offered languages, default language)}``: the installed
-        languages in which every published form of the program's published flows has a
-        tree (so no payload mixes languages); the default is the program company's
-        language when offered, else en_US, else the first offered one. When no installed
-        language has every tree, only the first form's language is offered."""
-        installed = [lang for lang, __ in self.env["res.lang"].get_installed()]
-        flows_by_event = self._prs_cache_published_flows().grouped("event_id")
-        result = {}
-        for event in self:
-            offered = list(installed)
-            first = None
-            steps = flows_by_event.get(event, self.env["event.flow"]).step_ids
-            for step in steps.filtered(lambda s: s.step_type == "form"):
-                version = step.form_id.current_version_id
-                if not version:
-                    continue
-                first = first or version.lang
-                have = {version.lang, *(version.tree_translations or {})}
-                offered = [lang for lang in offered if lang in have]
-            if not offered:
-                offered = [first or installed[0]]
-            company_lang = event.company_id.partner_id.lang
-            for default in (company_lang, "en_US", offered[0]):
-                if default in offered:
-                    break
-            result[event.id] = (offered, default)
-        return result
-
     def _prs_program_facts(self):
         """``{program id: facts}`` (``payloads.program_facts``) of these programs."""
         languages = self._prs_program_languages()

@@ -2,6 +2,8 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
@@ -169,24 +171,38 @@ class PrsCacheOutbox(models.Model):
 
     def _prs_claim(self, limit, now, force=False):
         """Lock due rows (these ones, or any when empty) for this transaction; rows
-        another worker holds are skipped."""
+        another worker holds are skipped.
+
+        When another transaction (the after-commit delivery, another worker) changed a
+        due row since this transaction's snapshot, PostgreSQL refuses the lock with a
+        serialisation failure: that transaction is delivering the row, so this one
+        claims nothing and the rows left go with the next run (logged at debug level,
+        not as an error)."""
         self.env.flush_all()
         conditions = [SQL("state IN ('pending', 'failed')")]
         if not force:
             conditions.append(SQL("(next_attempt IS NULL OR next_attempt <= %s)", now))
         if self.ids:
             conditions.append(SQL("id IN %s", tuple(self.ids)))
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM prs_cache_outbox WHERE %s
-                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
-                """,
-                SQL(" AND ").join(conditions),
-                limit,
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        SELECT id FROM prs_cache_outbox WHERE %s
+                         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+                        """,
+                        SQL(" AND ").join(conditions),
+                        limit,
+                    )
+                )
+                ids = [row[0] for row in self.env.cr.fetchall()]
+        except SerializationFailure:
+            _logger.debug(
+                "Redis delivery: due rows changed by a concurrent delivery, left to the next run"
             )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+            return self.browse()
+        return self.browse(ids)
 
     def _prs_deliver(self, limit=BATCH_SIZE, immediate=False, force=False):
         """Deliver due writes (these rows, or any when called on an empty recordset),

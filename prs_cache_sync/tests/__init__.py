@@ -12,3 +12,4 @@ from . import test_operations
 from . import test_tls
 from . import test_contract
 from . import test_audit
+from . import test_delivery_race

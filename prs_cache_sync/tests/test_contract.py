@@ -12,19 +12,19 @@ SNAPSHOT = os.path.join(os.path.dirname(__file__), "data", "contract_required.js
 
 @tagged("post_install", "-at_install", "prs", "prs_cache_sync")
 class TestContract(PrsCacheCase):
-    def test_required_members_are_never_removed_or_retyped(self):
-        """Every member the committed snapshot requires is still required, with the same
-        type, in the schemas (prs.step/1, prs.program/1... evolve additively only)."""
+    def test_members_are_never_removed_or_retyped(self):
+        """Every member of the committed snapshot, required or optional, is still in the
+        schemas with the same type (``$ref`` resolved, the step's form tree included),
+        and a required one is still required (prs.step/1... evolve additively only)."""
         with open(SNAPSHOT, encoding="utf-8") as snapshot_file:
             snapshot = json.load(snapshot_file)
-        current = contract.snapshot()
-        broken = [
-            (name, path, kind, current.get(name, {}).get(path))
-            for name, members in snapshot.items()
-            for path, kind in members.items()
-            if current.get(name, {}).get(path) != kind
-        ]
-        self.assertEqual(broken, [])
+        self.assertEqual(contract.breaks(snapshot, contract.snapshot()), [])
+        # the form tree inside a step is walked through its $ref
+        step = contract.snapshot()["prs.step.1.json"]
+        self.assertEqual(
+            step["$.form.pages[].sections[].fields[].code"],
+            {"type": '{"type": "string"}', "required": True},
+        )
 
     def test_snapshot_check_catches_a_removed_member(self):
         """The check itself: removing or retyping a required member shows in the walk."""
@@ -34,10 +34,54 @@ class TestContract(PrsCacheCase):
             "properties": {"a": {"type": "object", "required": ["b"], "properties": {}}},
         }
         self.assertEqual(
-            contract.required_members(schema), {"$.a": '{"type": "object"}', "$.a.b": "any"}
+            contract.members(schema),
+            {
+                "$.a": {"type": '{"type": "object"}', "required": True},
+                "$.a.b": {"type": "any", "required": True},
+            },
         )
+        before = {"s": contract.members(schema)}
         schema["properties"]["a"]["required"] = []
-        self.assertNotIn("$.a.b", contract.required_members(schema))
+        self.assertEqual(
+            contract.breaks(before, {"s": contract.members(schema)}), [("s", "$.a.b", "removed")]
+        )
+
+    def test_snapshot_check_catches_retypes_through_refs_and_optional_members(self):
+        """A retype behind a ``$ref`` (a ``$defs`` entry changed), a retyped or removed
+        optional member, or a required member made optional all break the contract;
+        an added member does not."""
+        schema = {
+            "$defs": {"code": {"type": "string"}},
+            "type": "object",
+            "required": ["a"],
+            "properties": {
+                "a": {"$ref": "#/$defs/code"},
+                "b": {"type": "integer"},
+                "c": {"type": "array", "items": {"$ref": "#/$defs/code"}},
+                "d": {"type": "boolean"},
+            },
+        }
+        before = {"s": contract.members(schema)}
+        schema["$defs"]["code"] = {"type": "integer"}
+        schema["properties"]["b"] = {"type": "string"}
+        del schema["properties"]["d"]
+        schema["properties"]["e"] = {"type": "string"}
+        self.assertEqual(
+            contract.breaks(before, {"s": contract.members(schema)}),
+            [
+                ("s", "$.a", 'retyped {"type": "string"} -> {"type": "integer"}'),
+                ("s", "$.b", 'retyped {"type": "integer"} -> {"type": "string"}'),
+                ("s", "$.c[]", 'retyped {"type": "string"} -> {"type": "integer"}'),
+                ("s", "$.d", "removed"),
+            ],
+        )
+        schema = {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}}
+        before = {"s": contract.members(schema)}
+        schema["required"] = []
+        self.assertEqual(
+            contract.breaks(before, {"s": contract.members(schema)}),
+            [("s", "$.a", "no longer required")],
+        )
 
     def test_program_facts_name_every_condition_value(self):
         """The program index carries the facts, and its condition values are exactly the
@@ -60,6 +104,24 @@ class TestContract(PrsCacheCase):
         self.assertIn(program["default_language"], program["languages"])
         self.assertEqual(program["timezone"], self.event.date_tz)
         self.assertTrue(program["date_begin"].endswith("Z"))
+
+    def test_program_facts_follow_their_event_type_and_venue(self):
+        """program.type (the event type's code) and the venue follow edits of the event
+        type and of the venue partner, not only edits of the program."""
+        event_type = self.env["event.type"].create({"name": "Retreats", "prs_type_code": "RET"})
+        venue = self.env["res.partner"].create({"name": "Ashram", "city": "Rishikesh"})
+        self.event.write({"event_type_id": event_type.id, "address_id": venue.id})
+        self.publish()
+        program = self.get_json(self.program_key())["program"]
+        self.assertEqual(program["condition_values"]["type"], "RET")
+        self.assertEqual(program["venue"]["city"], "Rishikesh")
+        event_type.prs_type_code = "RETREAT"
+        venue.write({"name": "New Ashram", "city": "Haridwar"})
+        self.commit_hooks()
+        program = self.get_json(self.program_key())["program"]
+        self.assertEqual(program["condition_values"]["type"], "RETREAT")
+        self.assertEqual(program["venue"]["name"], "New Ashram")
+        self.assertEqual(program["venue"]["city"], "Haridwar")
 
     def test_closed_by_configurator_with_reason(self):
         """A program closed by its configurator says so, with the reason."""

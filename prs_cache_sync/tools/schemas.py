@@ -55,3 +55,9 @@ def validator(name):
 def validate(payload, name):
     """Raise ``jsonschema.ValidationError`` unless ``payload`` matches schema ``name``."""
     validator(name).validate(payload)
+
+
+def resolver(name):
+    """A ``referencing`` resolver based at the schema in file ``name``: its ``$ref``
+    (local or to the other schemas) resolve as the validator resolves them."""
+    return _registry().resolver(base_uri=load(name)["$id"])

@@ -1,7 +1,10 @@
 import re
 
+import pytz
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from odoo.addons.prs_base.tools.codes import free_code
 
@@ -272,9 +275,70 @@ class EventEvent(models.Model):
             return False, _("The program has no published flow.")
         return True, _("Open for registration until %s (UTC).", fields.Datetime.to_string(closes))
 
-    def _prs_program_context(self):
-        """Return the ``program`` values that step skip conditions may read."""
+    def _prs_today(self, now=None):
+        """The program's ``today``: its local date (the program's time zone ``date_tz``,
+        UTC without one) at ``now`` (a naive UTC datetime; default: now). Navigation,
+        validation, the review and the journey preview read this one date; the renderer
+        computes the same from ``program.timezone`` in Redis."""
         self.ensure_one()
+        zone = pytz.timezone(self.date_tz) if self.date_tz in pytz.all_timezones_set else pytz.utc
+        return pytz.utc.localize(now or fields.Datetime.now()).astimezone(zone).date()
+
+    def _prs_program_languages(self):
+        """``{program id: (offered languages, default language)}``: the installed
+        languages in which every published form of the program's published flows has a
+        tree (so no payload mixes languages); the default is the program company's
+        language when offered, else en_US, else the first offered one. When no installed
+        language has every tree, only the first form's language is offered."""
+        installed = [lang for lang, __ in self.env["res.lang"].get_installed()]
+        flows = self.flow_ids.filtered(
+            lambda flow: flow.state == "published" and flow.active and flow.event_id.active
+        ).sorted(lambda flow: (flow.event_id.id, flow.sequence, flow.id))
+        flows_by_event = flows.grouped("event_id")
+        versions = flows.step_ids.filtered(lambda s: s.step_type == "form").form_id
+        versions = versions.current_version_id
+        # the languages of each version's trees, without loading the trees
+        trees_langs = {}
+        if versions:
+            self.env["form.form.version"].flush_model(["lang", "tree_translations"])
+            self.env.cr.execute(
+                SQL(
+                    """SELECT id, lang, ARRAY(SELECT jsonb_object_keys(
+                                  COALESCE(tree_translations, '{}'::jsonb)))
+                         FROM form_form_version WHERE id IN %s""",
+                    tuple(versions.ids),
+                )
+            )
+            trees_langs = {row[0]: (row[1], {row[1], *row[2]}) for row in self.env.cr.fetchall()}
+        result = {}
+        for event in self:
+            offered = list(installed)
+            first = None
+            steps = flows_by_event.get(event, self.env["event.flow"]).step_ids
+            for step in steps.filtered(lambda s: s.step_type == "form"):
+                version = step.form_id.current_version_id
+                if not version:
+                    continue
+                lang, have = trees_langs[version.id]
+                first = first or lang
+                offered = [code for code in offered if code in have]
+            if not offered:
+                offered = [first or installed[0]]
+            company_lang = event.company_id.partner_id.lang
+            for default in (company_lang, "en_US", offered[0]):
+                if default in offered:
+                    break
+            result[event.id] = (offered, default)
+        return result
+
+    def _prs_program_context(self):
+        """Return the ``program`` values that step skip conditions may read, in the
+        program's default language (whoever asks: the same values as Redis'
+        ``condition_values``)."""
+        self.ensure_one()
+        default_lang = self._prs_program_languages()[self.id][1]
+        if default_lang != self.env.lang:
+            return self.with_context(lang=default_lang)._prs_program_context()
         return {
             "id": self.id,
             "code": self.prs_code or "",

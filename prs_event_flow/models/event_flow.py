@@ -191,13 +191,19 @@ class EventFlow(models.Model):
 
         :param answers_by_step: ``{step code: {field code: value}}``
         :param current_step: ``event.flow.step`` record, its id or its code; None: start
-        :param today: ``datetime.date`` or ISO string; default: today
+        :param today: ``datetime.date`` or ISO string; default: the program's today
+            (``event.event._prs_today``: its local date)
         :return: ``{"steps": visible steps (ordered recordset), "next_step": step or
-            empty recordset}``
+            empty recordset, "allowed_steps": the steps that may be submitted next (the
+            next step, and the later ones up to the next required one when it is
+            optional)}``
         """
         self.ensure_one()
         steps = self.step_ids.sorted(lambda s: (s.sequence, s.id))
-        specs = [{"code": step.code, "condition": step.condition} for step in steps]
+        specs = [
+            {"code": step.code, "condition": step.condition, "required": step.required}
+            for step in steps
+        ]
         if isinstance(current_step, models.BaseModel):
             current_step = current_step.code if current_step else None
         elif isinstance(current_step, int) and not isinstance(current_step, bool):
@@ -206,10 +212,14 @@ class EventFlow(models.Model):
             specs,
             answers_by_step or {},
             program=self.event_id._prs_program_context(),
-            today=today or fields.Date.context_today(self),
+            today=today or self.event_id._prs_today(),
             current=current_step,
         )
+        allowed = navigation.allowed_steps(specs, visible, current=current_step)
         by_code = {step.code: step for step in steps}
-        visible_steps = self.env["event.flow.step"].browse([by_code[c].id for c in visible])
-        next_step = by_code[next_code] if next_code else self.env["event.flow.step"]
-        return {"steps": visible_steps, "next_step": next_step}
+        step_model = self.env["event.flow.step"]
+        return {
+            "steps": step_model.browse([by_code[c].id for c in visible]),
+            "next_step": by_code[next_code] if next_code else step_model,
+            "allowed_steps": step_model.browse([by_code[c].id for c in allowed]),
+        }

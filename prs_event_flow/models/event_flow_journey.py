@@ -38,7 +38,7 @@ class EventFlow(models.Model):
             for code, answers in (answers_by_step or {}).items()
             if isinstance(answers, dict)
         }
-        today = fields.Date.context_today(self)
+        today = self.event_id._prs_today()
         steps = self.step_ids.sorted(lambda s: (s.sequence, s.id))
         current = steps.filtered(lambda s: s.code == step_code)[:1]
         navigation = self._prs_navigation(answers_by_step, today=today)
@@ -78,6 +78,7 @@ class EventFlow(models.Model):
                     "name": step.name,
                     "type": step.step_type,
                     "condition": step.condition or False,
+                    "required": step.required,
                     "visible": step.code in visible,
                 }
                 for step in steps

@@ -38,7 +38,10 @@ class EventFlowStep(models.Model):
         "the step is shown only when it is true.",
     )
     required = fields.Boolean(
-        default=True, help="The participant must complete this step when it is shown."
+        default=True,
+        help="The participant must complete this step when it is shown. An optional step "
+        "may be skipped: the participant submits a later step instead (the next required "
+        "one or any shown step before it).",
     )
 
     _sql_constraints = [

@@ -7,6 +7,12 @@ The condition of a step is evaluated with the answers of the *visible* earlier s
 program context under ``program`` and the ISO date under ``today`` (the form tree
 toolkit's condition context: always there, the server's date when not given); answers
 left in a hidden step never leak into later conditions.
+
+A step whose ``required`` is false is *optional*: a participant may skip it (while it
+is visible) by submitting a later step instead, the next required visible step or any
+visible step before it (``allowed_steps``). A skipped step reads as unanswered (``{}``)
+in later conditions. ``today`` is the program's local date
+(``event.event._prs_today``).
 """
 
 from odoo.addons.prs_form_builder.tools import expression, form_tree
@@ -53,6 +59,26 @@ def next_step(steps, visible, current=None):
         if code in visible_set:
             return code
     return None
+
+
+def allowed_steps(steps, visible, current=None):
+    """Return the codes of the steps a participant may submit after ``current`` (None:
+    at the start), in flow order: the visible steps after it up to and including the
+    first required one (``required`` absent: required); the first is ``next_step``.
+
+    :param steps: ordered list of ``{"code": str, "required": bool, ...}``
+    """
+    order = [step["code"] for step in steps]
+    required = {step["code"]: step.get("required", True) for step in steps}
+    start = order.index(current) + 1 if current in order else 0
+    visible_set = set(visible)
+    allowed = []
+    for code in order[start:]:
+        if code in visible_set:
+            allowed.append(code)
+            if required[code]:
+                break
+    return allowed
 
 
 def navigate(steps, answers_by_step, program=None, today=None, current=None):

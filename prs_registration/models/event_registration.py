@@ -192,6 +192,13 @@ class EventRegistration(models.Model):
             lambda r: not r.prs_is_test and r.prs_state in CAPACITY_STATES
         ).event_id
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_prs_capacity_changed(self):
+        """Deleted real registrations free their seat or waitlist place: the programs'
+        capacity state follows, as on create and write (the hook only queues work for
+        the commit, when these rows are gone)."""
+        self._prs_capacity_touched()._prs_on_capacity_changed()
+
     def _prs_check_action_fields(self, vals, guarded):
         """Refuse a direct (non-superuser) write of lifecycle or answer fields on a
         program's registration, or moving a registration into a program."""
@@ -762,7 +769,8 @@ class EventRegistration(models.Model):
             expected = registration.reopened_step_ids
         else:
             nav = flow._prs_navigation(answers, current_step=registration.current_step_id or None)
-            expected = nav["next_step"]
+            # the next step, or a later one when the steps in between are optional
+            expected = nav["allowed_steps"]
         if step not in nav["steps"]:
             raise IntakeError(
                 [
@@ -823,9 +831,12 @@ class EventRegistration(models.Model):
         return labels
 
     @api.model
-    def _prs_today(self):
-        """The ``today`` of form conditions and date bounds, at intake and in the review."""
-        return fields.Date.today()
+    def _prs_today(self, program=None):
+        """The ``today`` of form conditions and date bounds, at intake and in the review:
+        the program's local date (``event.event._prs_today``; ``program`` default: these
+        registrations' program)."""
+        program = (program or self.event_id)[:1]
+        return program._prs_today() if program else fields.Date.today()
 
     @api.model
     def _prs_intake_validate(self, step, tree, answers):
@@ -834,7 +845,10 @@ class EventRegistration(models.Model):
                 raise IntakeError([intake.error("unknown_field", _("This step takes no answers."))])
             return {}
         values, errors = validation.validate_answers(
-            tree, answers, masters=self._prs_get_masters(tree), today=self._prs_today()
+            tree,
+            answers,
+            masters=self._prs_get_masters(tree),
+            today=self._prs_today(step.event_id),
         )
         if errors:
             raise IntakeError(errors)

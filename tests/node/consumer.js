@@ -8,12 +8,17 @@
 //   {"cmd": "step", "program_id", "flow_id", "step_id", "lang"?}
 //                                         -> the step payload (<key>:<lang> when given)
 //   {"cmd": "next", "program_id", "flow_id", "current": step id or null,
-//    "answers": {step code: {field code: value}}, "today": "YYYY-MM-DD"}
-//                                         -> {"next_step_id": id or false}
+//    "answers": {step code: {field code: value}}, "today"?: "YYYY-MM-DD"}
+//                                         -> {"next_step_id": id or false,
+//                                             "allowed_step_ids": [ids], "today"}
 // "next" reads the program index and the answered steps' payloads from Redis, drops the
 // answers of fields their form hides (display conditions), and evaluates the published
 // skip conditions over {<step code>: answers, program: condition_values, today}: the
 // next step is the first visible step after "current" (the first visible one when null).
+// "today" is the program's local date, computed from program.timezone (UTC without
+// one) unless the command gives one. A step with "required": false may be skipped:
+// "allowed_step_ids" are the visible steps after "current" up to and including the first
+// required one (any of them may be submitted next); a skipped step reads as {}.
 "use strict";
 
 const net = require("net");
@@ -125,11 +130,25 @@ async function keptAnswers(form, answers, today) {
     return kept;
 }
 
+// The program's today: its local date in its time zone (UTC when none or unknown).
+function programToday(timezone, now = new Date()) {
+    let format;
+    try {
+        format = new Intl.DateTimeFormat("en-CA", {timeZone: timezone || "UTC"});
+    } catch (err) {
+        format = new Intl.DateTimeFormat("en-CA", {timeZone: "UTC"});
+    }
+    const parts = {};
+    for (const part of format.formatToParts(now)) parts[part.type] = part.value;
+    return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
 async function nextStep(redis, prefix, command) {
     const index = await getJson(redis, `${prefix}:${command.program_id}`);
     const flow = index.flows.find((item) => item.id === command.flow_id);
     if (!flow) throw new Error(`flow ${command.flow_id} is not in the program index`);
-    const context = {program: index.program.condition_values, today: command.today};
+    const today = command.today || programToday(index.program.timezone);
+    const context = {program: index.program.condition_values, today};
     const visible = [];
     for (const step of flow.steps) {
         if (!(await isTrue(step.condition, context))) continue;
@@ -137,20 +156,20 @@ async function nextStep(redis, prefix, command) {
         const answers = (command.answers || {})[step.code];
         if (answers && step.type === "form") {
             const payload = await getJson(redis, step.key);
-            context[step.code] = await keptAnswers(payload.form, answers, command.today);
+            context[step.code] = await keptAnswers(payload.form, answers, today);
         } else {
             context[step.code] = {};
         }
     }
-    if (command.current === null || command.current === undefined) {
-        return visible.length ? visible[0] : false;
+    const start = command.current === null || command.current === undefined ? -1 : command.current;
+    const position = flow.steps.findIndex((step) => step.id === start);
+    const allowed = [];
+    for (const step of flow.steps.slice(position + 1)) {
+        if (!visible.includes(step.id)) continue;
+        allowed.push(step.id);
+        if (step.required !== false) break;
     }
-    const order = flow.steps.map((step) => step.id);
-    const position = order.indexOf(command.current);
-    for (const id of order.slice(position + 1)) {
-        if (visible.includes(id)) return id;
-    }
-    return false;
+    return {next_step_id: allowed.length ? allowed[0] : false, allowed_step_ids: allowed, today};
 }
 
 async function handle(redis, prefix, command) {
@@ -165,7 +184,7 @@ async function handle(redis, prefix, command) {
         return getJson(redis, command.lang ? `${key}:${command.lang}` : key);
     }
     if (command.cmd === "next") {
-        return {next_step_id: await nextStep(redis, prefix, command)};
+        return nextStep(redis, prefix, command);
     }
     throw new Error(`unknown command ${command.cmd}`);
 }
