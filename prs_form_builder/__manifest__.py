@@ -9,6 +9,8 @@
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
     "depends": ["prs_base", "mail"],
+    # RE2: field patterns are matched in linear time (tools/pattern.py)
+    "external_dependencies": {"python": ["google-re2"]},
     "data": [
         "security/prs_form_builder_security.xml",
         "security/ir.model.access.csv",

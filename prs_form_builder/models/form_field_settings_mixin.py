@@ -3,6 +3,7 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import pattern
 from ..tools.form_tree import OPTION_TYPES
 from ..tools.serializer import (
     DATE_BOUND_RE,
@@ -187,12 +188,13 @@ class FormFieldSettingsMixin(models.AbstractModel):
         for record in self:
             if not record.pattern:
                 continue
-            try:
-                re.compile(record.pattern)
-            except re.error as error:
+            error = pattern.check(record.pattern)
+            if error:
                 raise ValidationError(
                     _(
-                        "%(node)s: the pattern is not a valid regular expression: %(error)s",
+                        "%(node)s: the pattern cannot be used: %(error)s. Patterns are "
+                        "matched by RE2 on the server and by JavaScript in the renderer: "
+                        "use their common syntax (no lookaround, backreference or flag).",
                         node=record._prs_node_name(),
                         error=error,
                     )

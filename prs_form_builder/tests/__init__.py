@@ -12,4 +12,5 @@ from . import test_expression_node
 from . import test_validation
 from . import test_form_tree
 from . import test_form_designer
+from . import test_pattern
 from . import test_version_forgery

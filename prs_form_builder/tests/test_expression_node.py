@@ -13,6 +13,8 @@ from unittest.mock import patch
 
 from odoo.tests import BaseCase, tagged
 
+from odoo.addons.prs_form_builder.tools import expression
+
 from .test_expression import agrees, load_vectors, rejected_at_save, server_outcome
 
 NODE_DIR = Path(__file__).resolve().parents[2] / "tests" / "node"
@@ -339,3 +341,36 @@ class TestExpressionAgainstNode(BaseCase):
         cases = generated_cases()
         agreed = self.assert_agree(cases)
         self.assertGreater(agreed, len(cases) * 0.9)
+
+    def test_long_chains_against_node(self):
+        """Issue 13 item 5: 2,000-character member chains and long sums (the longest the
+        length limit lets through, and past it) agree with npm jexl or are refused at
+        save; nothing raises a RecursionError."""
+        limit = expression.MAX_LENGTH
+        chain = "a." * ((limit - 1) // 2) + "b"  # 1,999 characters
+        nested = {"a": {"a": {"b": 1}}, "b": 2}
+        cases = [
+            (chain, {"a": 1}),
+            (chain, nested),
+            ("a" + ".a" * ((limit - 1) // 2), {"a": {"a": 1}}),
+            ("+".join(["a"] * ((limit + 1) // 2)), {"a": 1}),  # 1,999 characters
+            ("+".join(["a"] * ((limit + 1) // 2)), {"a": "x"}),
+            ("-".join(["a"] * 700), {"a": 1}),
+            ("*".join(["a"] * 700), {"a": 2}),
+            ("&&".join(["a"] * 600), {"a": 1}),
+            ("a?0:" * 450 + "2", {"a": 0}),
+            ("a." * limit + "b", {"a": 1}),  # past the length limit: refused
+            ("+".join(["a"] * limit), {"a": 1}),
+        ]
+        for expr, __ in cases:
+            with self.subTest(expr=expr[:20], length=len(expr)):
+                try:
+                    problems = expression.check(expr, expression.names(expr))
+                    expression.is_true(expr, {"a": 1})
+                except RecursionError as error:  # pragma: no cover - the defect
+                    self.fail(f"RecursionError: {error}")
+                except expression.ExpressionError as error:
+                    problems = [str(error)]  # a structured refusal
+                self.assertIsInstance(problems, list)
+        # every case agrees with jexl except the two past the length limit (refused)
+        self.assertEqual(self.assert_agree(cases), len(cases) - 2)

@@ -42,6 +42,7 @@ import math
 import re
 
 from . import expression, form_tree
+from . import pattern as regex
 from .form_tree import (
     BOOLEAN_TYPES,
     DATE_TYPES,
@@ -376,8 +377,10 @@ def _check_pattern(field, value):
     if not isinstance(value, str) or not isinstance(pattern, str) or not pattern:
         return
     try:
-        matched = re.fullmatch(pattern, value)
-    except (re.error, RecursionError):
+        # RE2 (linear time in the answer), with the renderer's JavaScript meaning
+        matched = regex.fullmatch(pattern, value)
+    except regex.PatternError:
+        # refused at save; a tree published before that check keeps intake working
         _logger.warning("Invalid pattern %r on field %s ignored", pattern, field.get("code"))
         return
     if not matched:
