@@ -38,9 +38,9 @@ say "Odoo source: $ODOO_SRC"
 mkdir -p "$HOME/.cache/global-prs"
 echo "$ODOO_SRC" > "$HOME/.cache/global-prs/odoo_src"
 
-# 2. Debian packages, only those missing.
+# 2. Debian packages, only those missing (wkhtmltopdf: Odoo renders its PDF reports with it).
 need=()
-for pkg in libpq-dev libldap2-dev libsasl2-dev chromium postgresql redis-server; do
+for pkg in libpq-dev libldap2-dev libsasl2-dev chromium postgresql redis-server wkhtmltopdf; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # node and npm run the renderer conformance tests (npm jexl): Debian's, unless some are on PATH.

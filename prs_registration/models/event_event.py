@@ -77,6 +77,18 @@ class EventEvent(models.Model):
                 states[program.id] = "open"
         return states
 
+    @api.depends("event_type_id")
+    def _compute_event_mail_ids(self):
+        """PRS programs send PRS mails only (``prs_registration`` state templates): Odoo's
+        default schedule (the "after registration" mail with its badge PDF, reminders)
+        and a template's schedule are not added to a program. Lines a configurator adds
+        on the program itself are kept and sent, on purpose."""
+        programs = self.filtered("prs_code")
+        res = super(EventEvent, self - programs)._compute_event_mail_ids()
+        for program in programs:
+            program.event_mail_ids = program.event_mail_ids
+        return res
+
     def _prs_promote_waitlist(self):
         """Confirm the oldest waitlisted registrations while seats are free."""
         registrations = self.env["event.registration"]

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
+from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL, config
 
@@ -86,6 +87,12 @@ class EventRegistration(models.Model):
     )
     prs_changes_message = fields.Text(
         string="Requested Changes", help="Message sent to the participant with the request."
+    )
+    prs_changes_deadline = fields.Datetime(
+        string="Changes Deadline",
+        copy=False,
+        help="Requested changes are answerable until then, even after the registration "
+        "window closed (set with the request; default: the program start).",
     )
     prs_review_html = fields.Html(
         string="Answers Review",
@@ -236,7 +243,9 @@ class EventRegistration(models.Model):
             changed = self.filtered(lambda r: r.prs_state != vals["prs_state"])
             # a seat freed by a real confirmed registration goes to the waitlist
             freed = changed.filtered(lambda r: r.prs_state == "confirmed" and not r.prs_is_test)
+            touched = changed._prs_capacity_touched()
             res = super().write(vals)
+            (touched | changed._prs_capacity_touched())._prs_on_capacity_changed()
             if not self.env.context.get("prs_no_mail"):
                 changed._prs_send_state_mail()
             if freed:
@@ -314,9 +323,7 @@ class EventRegistration(models.Model):
                 _(
                     "Cannot %(action)s %(names)s: the registration is %(state)s.",
                     action=action,
-            touched = changed._prs_capacity_touched()
                     names=", ".join(wrong.mapped("display_name")),
-            (touched | changed._prs_capacity_touched())._prs_on_capacity_changed()
                     state=states[wrong[0].prs_state],
                 )
             )
@@ -336,6 +343,8 @@ class EventRegistration(models.Model):
 
     def action_prs_confirm(self):
         """Confirm; beyond capacity go to the waitlist when allowed, else refuse."""
+        # sudo: the lock only rewrites the program rows unchanged (see _prs_lock_capacity)
+        self.event_id.sudo()._prs_lock_capacity()
         self._prs_check_states({"submitted", "waitlisted"}, _("confirm"))
         counts = self._prs_count_by_state(self.event_id, {"confirmed", "waitlisted"})
         limits = {program.id: self._prs_limits(program) for program in self.event_id}
@@ -358,6 +367,8 @@ class EventRegistration(models.Model):
         return True
 
     def action_prs_waitlist(self):
+        # sudo: the lock only rewrites the program rows unchanged (see _prs_lock_capacity)
+        self.event_id.sudo()._prs_lock_capacity()
         self._prs_check_states({"submitted"}, _("waitlist"))
         counts = self._prs_count_by_state(self.event_id, {"waitlisted"})
         limits = {program.id: self._prs_limits(program) for program in self.event_id}
@@ -397,20 +408,28 @@ class EventRegistration(models.Model):
         action["context"] = {"default_registration_ids": self.ids}
         return action
 
-    def _prs_request_changes(self, steps, message):
-        """Reopen ``steps`` of each registration and tell the participant why."""
+    def _prs_request_changes(self, steps, message, deadline=None):
+        """Reopen ``steps`` of each registration and tell the participant why; the
+        participant may answer until ``deadline`` (default: the program start), even
+        after the registration window closed. Only steps its answers show are reopened
+        (a hidden one could never be answered)."""
         self._prs_check_states({"submitted", "waitlisted"}, _("request changes of"))
         for registration in self:
-            reopened = steps.filtered(lambda s, r=registration: s.flow_id == r.flow_id)
+            visible = registration.flow_id._prs_navigation(registration._prs_plain_answers())
+            reopened = steps.filtered(lambda s, v=visible["steps"]: s in v)
             if not reopened:
                 raise UserError(
-                    _("Choose at least one step of the flow of %s.", registration.display_name)
+                    _(
+                        "Choose at least one step of the flow of %s that its answers show.",
+                        registration.display_name,
+                    )
                 )
             registration._prs_action_write(
                 {
                     "reopened_step_ids": [fields.Command.set(reopened.ids)],
                     "next_step_id": reopened.sorted(lambda s: (s.sequence, s.id))[:1].id,
                     "prs_changes_message": message,
+                    "prs_changes_deadline": deadline or registration.event_id.date_begin,
                     "prs_state": "changes_requested",
                 }
             )
@@ -607,6 +626,7 @@ class EventRegistration(models.Model):
     def _prs_intake(self, payload, payload_hash):
         program, flow, step = self._prs_intake_resolve(payload)
         registration = self._prs_intake_registration(payload, program, flow)
+        self._prs_intake_window(program, registration)
         version = self._prs_intake_version(step, payload["form_version"])
         tree = self._prs_version_tree(version)
         self._prs_intake_navigation(registration, flow, step)
@@ -667,10 +687,24 @@ class EventRegistration(models.Model):
         step = self.env["event.flow.step"].browse(payload["step_id"]).exists()
         if not step or step.flow_id != flow:
             raise IntakeError([intake.error("unknown_step", _("The flow has no such step."))])
-        is_open, reason = program._prs_is_open()
-        if not is_open:
-            raise IntakeError([intake.error("closed", reason)])
         return program, flow, step
+
+    @api.model
+    def _prs_intake_window(self, program, registration):
+        """Refuse with ``closed`` outside the registration window, except the answers to
+        requested changes, taken until the registration's changes deadline."""
+        is_open, reason = program._prs_is_open()
+        if is_open:
+            return
+        if registration.prs_state == "changes_requested" and program.active:
+            deadline = registration.prs_changes_deadline
+            if not deadline or fields.Datetime.now() < deadline:
+                return
+            reason = _(
+                "The requested changes had to be made before %s (UTC).",
+                fields.Datetime.to_string(deadline),
+            )
+        raise IntakeError([intake.error("closed", reason)])
 
     @api.model
     def _prs_intake_registration(self, payload, program, flow):
@@ -711,15 +745,21 @@ class EventRegistration(models.Model):
 
     @api.model
     def _prs_intake_version(self, step, number):
-        """The published form version named by the payload, when the step has a form."""
+        """The form version named by the payload, when the step has a form and intake
+        accepts that version (:meth:`_prs_version_accepted`)."""
         form = step.form_id
         if not form:
             return self.env["form.form.version"]
-        if form.state != "published" or not form.current_version_id:
+        # a draft of the next version keeps the current one live: only a form that was
+        # never published (or is archived) takes no answers
+        if form.state == "archived" or not form.current_version_id:
             raise IntakeError(
                 [intake.error("not_published", _("The form of this step is not published."))]
             )
-        version = form.version_ids.filtered(lambda v: v.version == number)
+        # one version by number (an index scan), never every version with its frozen tree
+        version = self.env["form.form.version"].search(
+            [("form_id", "=", form.id), ("version", "=", number)], limit=1
+        )
         if not version or not self._prs_version_accepted(form, version):
             raise IntakeError(
                 [
@@ -729,7 +769,7 @@ class EventRegistration(models.Model):
                             "Form version %(version)s is not accepted; the current version "
                             "is %(current)s.",
                             version=number,
-                            current=form.current_version_id.version,
+                            current=form.version,
                         ),
                     )
                 ]
@@ -745,10 +785,12 @@ class EventRegistration(models.Model):
 
     @api.model
     def _prs_version_accepted(self, form, version):
-        """The current version, or an older one superseded less than the grace period ago."""
+        """Intake accepts the current published version (also while the draft of the next
+        one is edited), and an older one until ``prs_registration.version_grace_minutes``
+        (default 60) after the next version was published."""
         if version == form.current_version_id:
             return True
-        if version.version > form.current_version_id.version:
+        if version.version > form.version:
             return False
         # 0: a superseded version is refused at once
         grace = param_int(
@@ -757,8 +799,13 @@ class EventRegistration(models.Model):
             DEFAULT_VERSION_GRACE_MINUTES,
             minimum=0,
         )
-        newer = form.version_ids.filtered(lambda v: v.version > version.version)
-        superseded_at = min(newer.mapped("published_at") or [fields.Datetime.now()])
+        # when the version was superseded: the publish date of the next one (SQL min,
+        # without loading the newer versions' trees)
+        [(superseded_at,)] = self.env["form.form.version"]._read_group(
+            [("form_id", "=", form.id), ("version", ">", version.version)],
+            aggregates=["published_at:min"],
+        )
+        superseded_at = superseded_at or fields.Datetime.now()
         return fields.Datetime.now() <= superseded_at + timedelta(minutes=grace)
 
     @api.model
@@ -881,7 +928,24 @@ class EventRegistration(models.Model):
         vals.update(self._prs_static_values(tree, values, codes))
         plain = dict(self._prs_plain_answers(), **{step.code: values})
         if self.prs_state == "changes_requested":
-            remaining = (self.reopened_step_ids - step).sorted(lambda s: (s.sequence, s.id))
+            # navigation over the whole flow again: a step the new answers hide loses
+            # its answers, a step they show that was never answered is asked for
+            visible = self.flow_id._prs_navigation(plain)["steps"]
+            hidden = [code for code in answers if code not in visible.mapped("code")]
+            for code in hidden:
+                answers.pop(code)
+                step_versions.pop(code, None)
+            if hidden:
+                self.message_post(
+                    body=_("Answers of steps now hidden were dropped: %s.", ", ".join(hidden)),
+                    subtype_xmlid="mail.mt_note",
+                )
+            remaining = visible.filtered(
+                lambda s: (
+                    s != step
+                    and (s in self.reopened_step_ids or (s.required and s.code not in answers))
+                )
+            ).sorted(lambda s: (s.sequence, s.id))
             vals["reopened_step_ids"] = [fields.Command.set(remaining.ids)]
             next_step = remaining[:1]
         else:
@@ -1075,9 +1139,21 @@ class EventRegistration(models.Model):
         self.ensure_one()
         versions = self.step_versions or {}
         steps = self.flow_id.step_ids.filtered(lambda s: s.form_id and s.code in versions)
-        # sudo: the published trees are configuration, readable by any reviewer.
+        if not steps:
+            return {}
+        # sudo: the published trees are configuration, readable by any reviewer. Only
+        # the versions answered are read (by number), never every version of the forms.
         all_versions = (
-            self.env["form.form.version"].sudo().search([("form_id", "in", steps.form_id.ids)])
+            self.env["form.form.version"]
+            .sudo()
+            .search(
+                expression.OR(
+                    [
+                        [("form_id", "=", step.form_id.id), ("version", "=", versions[step.code])]
+                        for step in steps
+                    ]
+                )
+            )
         )
         trees = {}
         for step in steps:

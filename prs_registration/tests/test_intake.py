@@ -205,6 +205,41 @@ class TestIntake(PrsRegistrationCase):
         newer.sudo().write({"published_at": fields.Datetime.now() - timedelta(days=1)})
         self.assertIntakeError(self.submit(self.payload(form_version=1)), "unknown_version")
 
+    def test_version_cycle_keeps_intake(self):
+        """Drafting the next version never stops intake: v1 stays live while v2 is
+        drafted, v1 is accepted for the grace period after v2 is published, refused
+        after it (naming the current version), and v2 is accepted at once."""
+        form = self.form_personal.with_user(self.configurator)
+        self.assertEqual(form.version, 1)
+        self.assertTrue(self.submit(self.payload(form_version=1))["ok"])
+        form.action_new_version()
+        self.assertEqual(form.state, "draft")
+        result = self.submit(self.payload(form_version=1))
+        self.assertTrue(result["ok"], result)
+        self.assertIntakeError(self.submit(self.payload(form_version=2)), "unknown_version")
+        form.action_publish()
+        self.assertEqual((form.state, form.version), ("published", 2))
+        result = self.submit(self.payload(form_version=1))
+        self.assertTrue(result["ok"], result)
+        self.assertTrue(self.submit(self.payload(form_version=2))["ok"])
+        # the grace period (default 60 minutes) is over
+        form.current_version_id.sudo().write(
+            {"published_at": fields.Datetime.now() - timedelta(minutes=61)}
+        )
+        result = self.submit(self.payload(form_version=1))
+        self.assertIntakeError(result, "unknown_version")
+        self.assertIn("current version is 2", result["errors"][0]["message"])
+        self.assertTrue(self.submit(self.payload(form_version=2))["ok"])
+        # a draft of v3 keeps v2 live, and v1 stays refused
+        form.action_new_version()
+        self.assertTrue(self.submit(self.payload(form_version=2))["ok"])
+        self.assertIntakeError(self.submit(self.payload(form_version=1)), "unknown_version")
+
+    def test_archived_form_takes_no_answers(self):
+        """An archived form is not live: not_published."""
+        self.form_personal.action_archive()
+        self.assertIntakeError(self.submit(self.payload(form_version=1)), "not_published")
+
     def test_unpublished_flow(self):
         """A flow that is not published takes no submission."""
         self.flow.sudo().write({"state": "draft"})

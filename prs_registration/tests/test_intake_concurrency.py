@@ -4,6 +4,8 @@ import uuid
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
+from odoo.exceptions import UserError
+from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
 from .common import TEST_KEY, PrsFixtureMixin
@@ -17,7 +19,7 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
     removed again by SQL in a cleanup.
     """
 
-    def _committed_fixtures(self):
+    def _committed_fixtures(self, **program_values):
         tag = uuid.uuid4().hex[:8]
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -25,7 +27,7 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
             builder = type("Builder", (PrsFixtureMixin,), {"env": env})
             builder.startClassPatcher = staticmethod(lambda patcher: None)
             builder._setup_prs_forms(f"cc_{tag}")
-            program = builder._create_program(f"CC-{tag}")
+            program = builder._create_program(f"CC-{tag}", **program_values)
             flow = builder._create_flow(program)
             forms = builder.form_personal | builder.form_health | builder.form_terms
             ids = {
@@ -39,6 +41,7 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
 
     def _cleanup(self, ids):
         with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM event_mail WHERE event_id = %s", [ids["program"]])
             cr.execute("DELETE FROM event_registration WHERE event_id = %s", [ids["program"]])
             cr.execute("DELETE FROM event_flow WHERE id = %s", [ids["flow"]])
             cr.execute("DELETE FROM event_event WHERE id = %s", [ids["program"]])
@@ -92,3 +95,109 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
                 [payload["submission_id"]],
             )
             self.assertEqual(cr.fetchone()[0], 1)
+
+    # ------------------------------------------------------------------
+    # Capacity decisions under concurrency (one transaction per thread)
+    # ------------------------------------------------------------------
+
+    def _registrations(self, ids, states):
+        """Committed real registrations of the fixture program, one per state given."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"prs_no_mail": True})
+            registrations = env["event.registration"].create(
+                [
+                    {
+                        "event_id": ids["program"],
+                        "flow_id": ids["flow"],
+                        "name": f"Racer {index}",
+                        "prs_state": state,
+                        "answers": {},
+                        "step_versions": {},
+                    }
+                    for index, state in enumerate(states)
+                ]
+            )
+            return registrations.ids
+
+    def _race(self, *calls):
+        """Run each ``call(env)`` in its own thread and transaction, all snapshots taken
+        before any of them starts; a serialisation failure retries the call in a new
+        transaction as Odoo's RPC layer does. Return the exceptions raised, by call."""
+        barrier = threading.Barrier(len(calls), timeout=30)
+        outcome = {}
+
+        def run(index, call):
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {"prs_no_mail": True})
+                    cr.execute("SELECT 1")  # the snapshot predates every other commit
+                    barrier.wait()
+                    retrying(lambda: call(env), env)
+                    outcome[index] = None
+            except Exception as error:  # reported to the test thread
+                outcome[index] = error
+
+        threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        self.assertEqual(len(outcome), len(calls), "a thread did not finish")
+        return [outcome[index] for index in range(len(calls))]
+
+    def _states(self, ids):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT id, prs_state FROM event_registration WHERE event_id = %s ORDER BY id",
+                [ids["program"]],
+            )
+            return dict(cr.fetchall())
+
+    @staticmethod
+    def _confirm(registration_id):
+        return lambda env: env["event.registration"].browse(registration_id).action_prs_confirm()
+
+    def test_concurrent_confirmations_one_seat_waitlist(self):
+        """1 seat, 4 coordinators confirming 4 registrations at once: exactly 1 confirmed,
+        the others waitlisted."""
+        ids = self._committed_fixtures(seats_limited=True, seats_max=1, prs_waitlist_allowed=True)
+        racers = self._registrations(ids, ["submitted"] * 4)
+        errors = self._race(*[self._confirm(rid) for rid in racers])
+        self.assertEqual(errors, [None] * 4)
+        states = sorted(self._states(ids).values())
+        self.assertEqual(states, ["confirmed", "waitlisted", "waitlisted", "waitlisted"])
+
+    def test_concurrent_confirmations_one_seat_no_waitlist(self):
+        """1 seat, no waitlist, 3 confirmations at once: 1 confirmed, 2 refused (full)."""
+        ids = self._committed_fixtures(seats_limited=True, seats_max=1)
+        racers = self._registrations(ids, ["submitted"] * 3)
+        errors = self._race(*[self._confirm(rid) for rid in racers])
+        self.assertEqual(sum(error is None for error in errors), 1, errors)
+        refused = [error for error in errors if error is not None]
+        self.assertTrue(all(isinstance(error, UserError) for error in refused), refused)
+        self.assertIn("is full", str(refused[0]))
+        states = sorted(self._states(ids).values())
+        self.assertEqual(states, ["confirmed", "submitted", "submitted"])
+
+    def test_concurrent_promotion_and_confirmation(self):
+        """2 seats, 1 taken, 2 on the waitlist: a cancellation (which promotes the
+        waitlist into the seats it sees free) races a confirmation; never more than 2
+        confirmed."""
+        ids = self._committed_fixtures(seats_limited=True, seats_max=2, prs_waitlist_allowed=True)
+        taken, first, second, newcomer = self._registrations(
+            ids, ["confirmed", "waitlisted", "waitlisted", "submitted"]
+        )
+
+        def cancel(env):
+            env["event.registration"].browse(taken).action_prs_cancel()
+
+        errors = self._race(cancel, self._confirm(newcomer))
+        self.assertEqual(errors, [None, None])
+        states = self._states(ids)
+        self.assertEqual(states[taken], "cancelled")
+        confirmed = [rid for rid, state in states.items() if state == "confirmed"]
+        self.assertEqual(len(confirmed), 2, states)
+        self.assertIn(first, confirmed)  # the oldest waitlisted one is promoted
+        self.assertEqual(
+            sorted(states[rid] for rid in (second, newcomer)), ["confirmed", "waitlisted"]
+        )

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -108,6 +111,55 @@ class TestLifecycle(PrsRegistrationCase):
             self._mails(rejected, "prs_registration.mail_template_registration_confirmed")
         )
 
+    def test_confirm_sends_prs_mail_only(self):
+        """Issue 13 item 9: a program has no Odoo event mail schedule (a plain event
+        keeps Odoo's default), so confirming sends the PRS confirmation only; a line the
+        configurator adds on purpose is sent too."""
+        plain = self.env["event.event"].create(
+            {
+                "name": "Plain event",
+                "date_begin": fields.Datetime.now() + timedelta(days=5),
+                "date_end": fields.Datetime.now() + timedelta(days=6),
+            }
+        )
+        self.assertTrue(plain.event_mail_ids)
+        self.assertFalse(self.program.event_mail_ids)
+        registration = self.register(email="only-prs@example.com")
+        mails_before = self.env["mail.mail"].search([("email_to", "ilike", "only-prs@")])
+        registration.with_user(self.coordinator).action_prs_confirm()
+        self.assertEqual(registration.state, "open")
+        mails = self.env["mail.mail"].search([("email_to", "ilike", "only-prs@")]) - mails_before
+        messages = self.env["mail.message"].search(
+            [
+                ("model", "=", "event.registration"),
+                ("res_id", "=", registration.id),
+                ("message_type", "in", ("email", "email_outgoing")),
+            ]
+        )
+        confirmed = self._mails(
+            registration, "prs_registration.mail_template_registration_confirmed"
+        )
+        self.assertEqual(mails, confirmed, mails.mapped("subject"))
+        self.assertLessEqual(len(messages), 1, messages.mapped("subject"))
+        # on purpose: the configurator adds Odoo's "after registration" mail
+        template = self.env.ref("event.event_subscription")
+        self.program.write(
+            {
+                "event_mail_ids": [
+                    fields.Command.create(
+                        {
+                            "interval_type": "after_sub",
+                            "template_ref": f"mail.template,{template.id}",
+                        }
+                    )
+                ]
+            }
+        )
+        self.assertEqual(len(self.program.event_mail_ids), 1)
+        other = self.register(first_name="Odoo", email="with-odoo@example.com")
+        other.with_user(self.coordinator).action_prs_confirm()
+        self.assertTrue(self.program.event_mail_ids.mail_registration_ids)
+
     def test_state_change_tracked(self):
         """The state change is tracked in the chatter with its author."""
         registration = self.register()
@@ -154,6 +206,84 @@ class TestLifecycle(PrsRegistrationCase):
         self.assertEqual(result["next_step_id"], False)
         self.assertEqual(registration.prs_state, "submitted")
         self.assertEqual(registration.answers["personal"]["passport_no"], "P7654321")
+
+    def _request_changes(self, registration, steps, deadline=None):
+        action = registration.with_user(self.coordinator).action_prs_request_changes()
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.coordinator)
+            .with_context(**action["context"])
+        )
+        for step in steps:
+            wizard_form.step_ids.add(step)
+        wizard_form.message = "Please check these answers."
+        if deadline:
+            wizard_form.deadline = deadline
+        wizard_form.save().action_apply()
+        self.assertEqual(registration.prs_state, "changes_requested")
+
+    def test_changes_answerable_after_window(self):
+        """Requested changes are answered after the window closed, until the deadline
+        (default: the program start); new registrations stay refused."""
+        registration = self.register()
+        self._request_changes(registration, self.step_personal)
+        self.assertEqual(registration.prs_changes_deadline, self.program.date_begin)
+        now = fields.Datetime.now()
+        self.program.write(
+            {
+                "prs_registration_opens_at": now - timedelta(days=10),
+                "prs_registration_closes_at": now - timedelta(days=1),
+            }
+        )
+        self.assertIntakeError(self.submit(self.payload()), "closed")
+        answers = self.personal_answers(passport_no="P7654321")
+        result = self.submit(self.payload(self.step_personal, answers, registration))
+        self.assertTrue(result["ok"], result)
+        self.assertEqual(registration.prs_state, "submitted")
+        # past the coordinator's deadline: refused, and the message names it
+        self._request_changes(registration, self.step_personal, deadline=now + timedelta(hours=1))
+        registration.sudo().prs_changes_deadline = now - timedelta(minutes=1)
+        refused = self.submit(self.payload(self.step_personal, answers, registration))
+        self.assertIntakeError(refused, "closed")
+        self.assertIn("requested changes", refused["errors"][0]["message"])
+
+    def test_changes_show_a_skipped_step(self):
+        """A resubmitted step that shows a step skipped before asks for it."""
+        registration = self.register(age=34)
+        self.assertNotIn("health", registration.answers)
+        self._request_changes(registration, self.step_personal)
+        answers = self.personal_answers(age=65)
+        result = self.submit(self.payload(self.step_personal, answers, registration))
+        self.assertEqual(result["next_step_id"], self.step_health.id, result)
+        self.assertEqual(registration.prs_state, "changes_requested")
+        self.assertIntakeError(
+            self.submit(self.payload(self.step_terms, {"accept": True}, registration)),
+            "step_order",
+        )
+        result = self.submit(self.payload(self.step_health, {"allergies": "pollen"}, registration))
+        self.assertEqual(result["next_step_id"], False, result)
+        self.assertEqual(registration.prs_state, "submitted")
+        self.assertEqual(registration.answers["health"], {"allergies": "pollen"})
+
+    def test_changes_hide_an_answered_step(self):
+        """A resubmitted step that hides an answered (even reopened) step drops its
+        answers and never leaves the registration waiting for it."""
+        registration = self.register(age=70)
+        self.assertEqual(registration.answers["health"], {"allergies": "none"})
+        self._request_changes(registration, self.step_personal | self.step_health)
+        answers = self.personal_answers(age=30)
+        result = self.submit(self.payload(self.step_personal, answers, registration))
+        self.assertEqual(result["next_step_id"], False, result)
+        self.assertEqual(registration.prs_state, "submitted")
+        self.assertNotIn("health", registration.answers)
+        self.assertNotIn("health", registration.step_versions)
+        self.assertFalse(registration.reopened_step_ids)
+
+    def test_changes_only_on_visible_steps(self):
+        """A step hidden for the answers cannot be reopened (it could never be answered)."""
+        registration = self.register(age=34)
+        with self.assertRaises(UserError):
+            self._request_changes(registration, self.step_health)
 
     def test_bulk_server_actions(self):
         """The list's bulk actions confirm, waitlist and reject the selected records."""

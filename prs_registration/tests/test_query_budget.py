@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 from odoo.tests.common import warmup
 
@@ -41,3 +43,31 @@ class TestQueryBudget(PrsRegistrationCase):
         with self.assertQueryCount(__system__=8):
             html = registration._prs_render_answers()
         self.assertIn("About you", str(html))
+
+    def test_submit_reads_one_version(self):
+        """Issue 13 item 8: intake looks the named version up by number; the other
+        versions of the form (and their frozen trees) are never read."""
+        form = self.form_personal
+        for __ in range(4):
+            form.action_new_version()
+            form.action_publish()
+        versions = form.version_ids
+        self.assertEqual(len(versions), 5)
+        payload = self.payload()
+        self.env.cr.flush()  # the publishes' tracking (it names the versions) runs now
+        self.env.invalidate_all()
+        Version = type(versions)
+        fetch = Version._fetch_query
+        fetched = self.env["form.form.version"]
+
+        def spy(records, query, fields):
+            nonlocal fetched
+            result = fetch(records, query, fields)
+            fetched |= result
+            return result
+
+        # observe which versions the ORM reads from the database during the call
+        with patch.object(Version, "_fetch_query", spy):
+            result = self.submit(payload)
+        self.assertTrue(result["ok"], result)
+        self.assertEqual(fetched, form.current_version_id)

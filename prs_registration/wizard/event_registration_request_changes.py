@@ -17,6 +17,10 @@ class EventRegistrationRequestChanges(models.TransientModel):
         domain="[('flow_id', 'in', flow_ids), ('step_type', '=', 'form')]",
     )
     message = fields.Text(required=True, help="Sent to the participant with the request.")
+    deadline = fields.Datetime(
+        help="The participant may answer until then, even after the registration window "
+        "closed; empty: the start of each registration's program.",
+    )
 
     @api.depends("registration_ids")
     def _compute_flow_ids(self):
@@ -25,5 +29,7 @@ class EventRegistrationRequestChanges(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        self.registration_ids._prs_request_changes(self.step_ids, self.message)
+        self.registration_ids._prs_request_changes(
+            self.step_ids, self.message, deadline=self.deadline
+        )
         return {"type": "ir.actions.act_window_close"}
