@@ -292,3 +292,84 @@ class PrsRegistrationCase(PrsFixtureMixin, TransactionCase):
         cls.other_flow = cls._create_flow(cls.other_program)
         cls.step_personal, cls.step_health, cls.step_terms = cls.flow.step_ids.sorted("sequence")
         cls.Registration = cls.env["event.registration"]
+
+
+#: Odoo's event groups: the access tests give each to one user without a PRS group
+EVENT_GROUPS = {
+    "ev_desk": "event.group_event_registration_desk",
+    "ev_user": "event.group_event_user",
+    "ev_mgr": "event.group_event_manager",
+}
+#: the roles of the users without a PRS group (AccessFixtureMixin._create_no_prs_users)
+NO_PRS_ROLES = ("dflt", *EVENT_GROUPS)
+
+
+class AccessFixtureMixin:
+    """Records of the access tests (``prs_registration`` and ``tests/``): users without
+    a PRS group, submitted registrations, and what a participant leaves besides answers."""
+
+    @classmethod
+    def _create_no_prs_users(cls, prefix):
+        """``{role: user}`` for NO_PRS_ROLES, logins ``<prefix>_<role>``: ``dflt`` created
+        the way Odoo creates a colleague (base.default_user's groups, Events Administrator
+        included, no PRS group), and one per Odoo event group (EVENT_GROUPS)."""
+        users = {
+            "dflt": cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {"name": "New Colleague", "login": f"{prefix}_dflt", "email": "dflt@example.com"}
+            )
+        }
+        for role, group in EVENT_GROUPS.items():
+            users[role] = new_test_user(cls.env, login=f"{prefix}_{role}", groups=group)
+        return users
+
+    @classmethod
+    def _make_registration(cls, program, flow, name, step="personal", answers=None):
+        """A submitted registration as the intake leaves it (written as superuser):
+        ``answers`` (default: ``first_name`` = ``name``) to version 1 of step ``step``."""
+        return cls.env["event.registration"].create(
+            {
+                "event_id": program.id,
+                "flow_id": flow.id,
+                "name": name,
+                "prs_state": "submitted",
+                "answers": {step: {"first_name": name} if answers is None else answers},
+                "step_versions": {step: 1},
+            }
+        )
+
+    @classmethod
+    def _create_participant_records(cls, submission_id):
+        """What a participant leaves on ``cls.registration`` besides answers (a file, a
+        message, a submission ``submission_id`` of ``cls.flow``'s first step), and a plain
+        Odoo event with an attendee (Odoo's own behaviour is kept for them)."""
+        cls.attachment = cls.env["ir.attachment"].create(
+            {
+                "name": "passport.pdf",
+                "raw": b"%PDF-1.4 participant file",
+                "res_model": "event.registration",
+                "res_id": cls.registration.id,
+            }
+        )
+        cls.message = cls.registration.message_post(
+            body="Participant wrote", subtype_xmlid="mail.mt_note"
+        )
+        cls.submission = cls.env["event.registration.submission"].create(
+            {
+                "submission_id": submission_id,
+                "registration_id": cls.registration.id,
+                "step_id": cls.flow.step_ids[:1].id,
+                "result": {"ok": True},
+            }
+        )
+        cls.plain_event = cls.env["event.event"].create(
+            {
+                "name": "Staff party",
+                "date_begin": cls.program.date_begin,
+                "date_end": cls.program.date_end,
+            }
+        )
+        cls.plain_registration = cls.env["event.registration"].create(
+            {"event_id": cls.plain_event.id, "name": "Guest"}
+        )

@@ -6,71 +6,18 @@ not kept after its download (item 4)."""
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged, users
 
-from .common import PrsFixtureMixin, PrsRegistrationCase
+from .common import NO_PRS_ROLES, AccessFixtureMixin, PrsFixtureMixin, PrsRegistrationCase
 
-EVENT_GROUP_LOGINS = {
-    "prs_acc_desk": "event.group_event_registration_desk",
-    "prs_acc_evuser": "event.group_event_user",
-    "prs_acc_evmgr": "event.group_event_manager",
-}
-NO_PRS_LOGINS = ("prs_acc_dflt", *EVENT_GROUP_LOGINS)
+NO_PRS_LOGINS = tuple(f"prs_acc_{role}" for role in NO_PRS_ROLES)
 
 
-class AccessFixture:
+class AccessFixture(AccessFixtureMixin):
     @classmethod
     def _setup_access(cls):
-        # created the way Odoo creates a colleague: base.default_user's groups, Events
-        # Administrator included, no PRS group
-        cls.env["res.users"].with_context(no_reset_password=True).create(
-            {"name": "New Colleague", "login": "prs_acc_dflt", "email": "dflt@example.com"}
-        )
-        for login, group in EVENT_GROUP_LOGINS.items():
-            new_test_user(cls.env, login=login, groups=group)
+        cls.no_prs_users = cls._create_no_prs_users("prs_acc")
         cls.registration = cls._make_registration(cls.program, cls.flow, "Asha")
         cls.other_registration = cls._make_registration(cls.other_program, cls.other_flow, "Ravi")
-        cls.attachment = cls.env["ir.attachment"].create(
-            {
-                "name": "passport.pdf",
-                "raw": b"%PDF-1.4 participant file",
-                "res_model": "event.registration",
-                "res_id": cls.registration.id,
-            }
-        )
-        cls.message = cls.registration.message_post(
-            body="Participant wrote", subtype_xmlid="mail.mt_note"
-        )
-        cls.submission = cls.env["event.registration.submission"].create(
-            {
-                "submission_id": "prs-acc-sub",
-                "registration_id": cls.registration.id,
-                "step_id": cls.flow.step_ids[:1].id,
-                "result": {"ok": True},
-            }
-        )
-        cls.plain_event = cls.env["event.event"].create(
-            {
-                "name": "Staff party",
-                "date_begin": cls.program.date_begin,
-                "date_end": cls.program.date_end,
-            }
-        )
-        cls.plain_registration = cls.env["event.registration"].create(
-            {"event_id": cls.plain_event.id, "name": "Guest"}
-        )
-
-    @classmethod
-    def _make_registration(cls, program, flow, name):
-        """A submitted registration as the intake leaves it (written as superuser)."""
-        return cls.env["event.registration"].create(
-            {
-                "event_id": program.id,
-                "flow_id": flow.id,
-                "name": name,
-                "prs_state": "submitted",
-                "answers": {"personal": {"first_name": name}},
-                "step_versions": {"personal": 1},
-            }
-        )
+        cls._create_participant_records("prs-acc-sub")
 
 
 @tagged("post_install", "-at_install", "prs", "prs_registration", "prs_access")
@@ -241,7 +188,7 @@ class TestRegistrationAccess(AccessFixture, PrsRegistrationCase):
     def test_plain_attendee_created_as_odoo_does(self):
         """A plain event's attendee created by an Events Administrator keeps Odoo's
         default state (Registered)."""
-        manager = self.env["res.users"].search([("login", "=", "prs_acc_evmgr")])
+        manager = self.no_prs_users["ev_mgr"]
         attendee = (
             self.env["event.registration"]
             .with_user(manager)
