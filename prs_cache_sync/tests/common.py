@@ -2,6 +2,7 @@ import json
 import os
 from datetime import datetime, timedelta
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.prs_cache_sync.models import prs_cache_target
@@ -13,8 +14,10 @@ from .redis_server import RedisServer, free_port, stop_process, wait_until_ready
 __all__ = [
     "PrsCacheCase",
     "RedisServer",
+    "commit_outbox",
     "free_port",
     "load_schema",
+    "start_private_redis",
     "stop_process",
     "wait_until_ready",
 ]
@@ -27,6 +30,60 @@ def load_schema(name):
         return json.load(schema_file)
 
 
+def start_private_redis(cls, test_mode=True):
+    """Start ``cls.redis``, a private redis-server for the test class ``cls``, stopped
+    (directory removed) after the class, and drop the cached Redis clients then.
+    ``test_mode``: after-commit delivery opens a new cursor, in test mode the test
+    cursor; off for tests whose transactions commit in cursors of their own."""
+    cls.redis = RedisServer().start()
+    cls.addClassCleanup(cls.redis.cleanup)
+    if test_mode:
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+    cls.addClassCleanup(redis_io.drop_clients)
+
+
+def commit_outbox(case, name, prefix, payloads):
+    """Commit a target ``name`` on ``case.redis`` (key prefix ``prefix``) with one master
+    key ``<prefix>:master:<suffix>`` and one pending ``set`` row (version 1000 + its
+    index) per ``(suffix, payload)`` of ``payloads``, removed after the test: the other
+    transactions of a concurrency test must see them. Return (target id, row ids)."""
+    prs_cache_target._DOWN_UNTIL.clear()
+    with case.registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"prs_cache_no_initial_sync": True})
+        target = env["prs.cache.target"].create(
+            {"name": name, "url": case.redis.url, "key_prefix": prefix}
+        )
+        keys = env["prs.cache.key"].create(
+            [
+                {"name": f"{prefix}:master:{suffix}", "target_id": target.id, "kind": "master"}
+                for suffix, __ in payloads
+            ]
+        )
+        rows = env["prs.cache.outbox"].create(
+            [
+                {
+                    "target_id": target.id,
+                    "key_id": key.id,
+                    "key": key.name,
+                    "op": "set",
+                    "payload": payload,
+                    "version": 1000 + index,
+                }
+                for index, (key, (__, payload)) in enumerate(zip(keys, payloads, strict=True))
+            ]
+        )
+        target_id, row_ids = target.id, rows.ids
+
+    def drop_fixtures():
+        with case.registry.cursor() as cr:
+            # the keys and the outbox rows go by cascade
+            api.Environment(cr, SUPERUSER_ID, {})["prs.cache.target"].browse(target_id).unlink()
+
+    case.addCleanup(drop_fixtures)
+    return target_id, row_ids
+
+
 class PrsCacheCase(TransactionCase):
     """A private Redis, one target on it (every other target archived), users, and a
     published program: form ``personal`` (published), flow ``main`` with a form step,
@@ -35,12 +92,7 @@ class PrsCacheCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.redis = RedisServer().start()
-        cls.addClassCleanup(cls.redis.cleanup)
-        # After-commit delivery opens a new cursor: in test mode it is the test cursor.
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
-        cls.addClassCleanup(redis_io.drop_clients)
+        start_private_redis(cls)
         cls.env["prs.cache.target"].search([]).action_archive()
         # Tests start from an empty Redis: no initial push of the existing masters.
         cls.target = (

@@ -3,10 +3,7 @@ import logging
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.prs_cache_sync.models import prs_cache_target
-from odoo.addons.prs_cache_sync.tools import redis_io
-
-from .common import RedisServer
+from .common import commit_outbox, start_private_redis
 
 
 @tagged("post_install", "-at_install", "prs", "prs_cache")
@@ -19,40 +16,12 @@ class TestDeliveryRace(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.redis = RedisServer().start()
-        cls.addClassCleanup(cls.redis.stop)
-        cls.addClassCleanup(redis_io.drop_clients)
+        start_private_redis(cls, test_mode=False)
 
     def setUp(self):
         super().setUp()
-        prs_cache_target._DOWN_UNTIL.clear()
         # committed fixtures: the racing transactions must see them (removed after)
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"prs_cache_no_initial_sync": True})
-            target = env["prs.cache.target"].create(
-                {"name": "Race Redis", "url": self.redis.url, "key_prefix": "prs:race"}
-            )
-            key = env["prs.cache.key"].create(
-                {"name": "prs:race:master:k", "target_id": target.id, "kind": "master"}
-            )
-            row = env["prs.cache.outbox"].create(
-                {
-                    "target_id": target.id,
-                    "key_id": key.id,
-                    "key": key.name,
-                    "op": "set",
-                    "payload": '{"n": 1}',
-                    "version": 1000,
-                }
-            )
-            self.target_id, self.row_id = target.id, row.id
-        self.addCleanup(self._drop_fixtures)
-
-    def _drop_fixtures(self):
-        with self.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["prs.cache.target"].browse(
-                self.target_id
-            ).unlink()  # the key and the outbox row go by cascade
+        __, (self.row_id,) = commit_outbox(self, "Race Redis", "prs:race", [("k", '{"n": 1}')])
 
     def test_cron_racing_the_after_commit_delivery_claims_nothing_quietly(self):
         with self.registry.cursor() as cron_cr:

@@ -11,10 +11,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
 
-from odoo.addons.prs_cache_sync.models import prs_cache_target
-from odoo.addons.prs_cache_sync.tools import redis_io
-
-from .common import RedisServer
+from .common import commit_outbox, start_private_redis
 
 WRITES = 300
 BATCH = 20
@@ -64,47 +61,18 @@ class TestMultiWorkerDelivery(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.redis = RedisServer().start()
-        cls.addClassCleanup(cls.redis.stop)
-        cls.addClassCleanup(redis_io.drop_clients)
+        start_private_redis(cls, test_mode=False)
 
     def setUp(self):
         super().setUp()
-        prs_cache_target._DOWN_UNTIL.clear()
         # Committed fixtures (the workers' transactions must see them), removed after.
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"prs_cache_no_initial_sync": True})
-            target = env["prs.cache.target"].create(
-                {"name": "Multi-worker Redis", "url": self.redis.url, "key_prefix": "prs:mw"}
-            )
-            keys = env["prs.cache.key"].create(
-                [
-                    {"name": f"prs:mw:master:k{index}", "target_id": target.id, "kind": "master"}
-                    for index in range(WRITES)
-                ]
-            )
-            rows = env["prs.cache.outbox"].create(
-                [
-                    {
-                        "target_id": target.id,
-                        "key_id": key.id,
-                        "key": key.name,
-                        "op": "set",
-                        "payload": f'{{"n": {index}}}',
-                        "version": 1000 + index,
-                    }
-                    for index, key in enumerate(keys)
-                ]
-            )
-            self.target_id, self.row_ids = target.id, rows.ids
-        self.addCleanup(self._drop_fixtures)
+        __, self.row_ids = commit_outbox(
+            self,
+            "Multi-worker Redis",
+            "prs:mw",
+            [(f"k{index}", f'{{"n": {index}}}') for index in range(WRITES)],
+        )
         self.redis.client().config_resetstat()
-
-    def _drop_fixtures(self):
-        with self.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["prs.cache.target"].browse(
-                self.target_id
-            ).unlink()  # keys and outbox rows go by cascade
 
     def _worker(self, barrier, processed, retries):
         """Deliver batches in fresh transactions until no row is left, retrying a
