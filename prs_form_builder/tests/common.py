@@ -11,6 +11,17 @@ def _title(code):
     return code.replace("_", " ").title()
 
 
+def start_configurator_tour(case, login, url, tour_name, **options):
+    """Run the tour ``tour_name`` from ``url`` in Chromium (``case``: an HttpCase) as a
+    new configurator ``login`` (password: the login). One static file is served first:
+    the server then reads the addons' manifests in one thread, not concurrently with the
+    browser's first requests (Python 3.11's ast.parse is not thread-safe: "AST
+    constructor recursion depth mismatch")."""
+    new_test_user(case.env, login=login, password=login, groups="prs_base.group_prs_configurator")
+    case.url_open("/web/static/img/favicon.ico")
+    case.start_tour(url, tour_name, login=login, **options)
+
+
 class FormBuilder:
     """Forms built through the real models, as a configurator would.
 
