@@ -12,9 +12,9 @@ from .redis_server import RedisServer, free_port, stop_process, wait_until_ready
 
 # the Redis server helpers are re-exported for the tests that import them from here
 __all__ = [
+    "CommittedOutboxCase",
     "PrsCacheCase",
     "RedisServer",
-    "commit_outbox",
     "free_port",
     "load_schema",
     "start_private_redis",
@@ -43,45 +43,54 @@ def start_private_redis(cls, test_mode=True):
     cls.addClassCleanup(redis_io.drop_clients)
 
 
-def commit_outbox(case, name, prefix, payloads):
-    """Commit a target ``name`` on ``case.redis`` (key prefix ``prefix``) with one master
-    key ``<prefix>:master:<suffix>`` and one pending ``set`` row (version 1000 + its
-    index) per ``(suffix, payload)`` of ``payloads``, removed after the test: the other
-    transactions of a concurrency test must see them. Return (target id, row ids)."""
-    prs_cache_target._DOWN_UNTIL.clear()
-    with case.registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"prs_cache_no_initial_sync": True})
-        target = env["prs.cache.target"].create(
-            {"name": name, "url": case.redis.url, "key_prefix": prefix}
-        )
-        keys = env["prs.cache.key"].create(
-            [
-                {"name": f"{prefix}:master:{suffix}", "target_id": target.id, "kind": "master"}
-                for suffix, __ in payloads
-            ]
-        )
-        rows = env["prs.cache.outbox"].create(
-            [
-                {
-                    "target_id": target.id,
-                    "key_id": key.id,
-                    "key": key.name,
-                    "op": "set",
-                    "payload": payload,
-                    "version": 1000 + index,
-                }
-                for index, (key, (__, payload)) in enumerate(zip(keys, payloads, strict=True))
-            ]
-        )
-        target_id, row_ids = target.id, rows.ids
+class CommittedOutboxCase(TransactionCase):
+    """A private Redis outside test mode (the tests' transactions commit in cursors of
+    their own) and committed outbox fixtures, for concurrency tests."""
 
-    def drop_fixtures():
-        with case.registry.cursor() as cr:
-            # the keys and the outbox rows go by cascade
-            api.Environment(cr, SUPERUSER_ID, {})["prs.cache.target"].browse(target_id).unlink()
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        start_private_redis(cls, test_mode=False)
 
-    case.addCleanup(drop_fixtures)
-    return target_id, row_ids
+    def commit_outbox(self, name, prefix, payloads):
+        """Commit a target ``name`` on ``self.redis`` (key prefix ``prefix``) with one master
+        key ``<prefix>:master:<suffix>`` and one pending ``set`` row (version 1000 + its
+        index) per ``(suffix, payload)`` of ``payloads``, removed after the test: the other
+        transactions of a concurrency test must see them. Return (target id, row ids)."""
+        prs_cache_target._DOWN_UNTIL.clear()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"prs_cache_no_initial_sync": True})
+            target = env["prs.cache.target"].create(
+                {"name": name, "url": self.redis.url, "key_prefix": prefix}
+            )
+            keys = env["prs.cache.key"].create(
+                [
+                    {"name": f"{prefix}:master:{suffix}", "target_id": target.id, "kind": "master"}
+                    for suffix, __ in payloads
+                ]
+            )
+            rows = env["prs.cache.outbox"].create(
+                [
+                    {
+                        "target_id": target.id,
+                        "key_id": key.id,
+                        "key": key.name,
+                        "op": "set",
+                        "payload": payload,
+                        "version": 1000 + index,
+                    }
+                    for index, (key, (__, payload)) in enumerate(zip(keys, payloads, strict=True))
+                ]
+            )
+            target_id, row_ids = target.id, rows.ids
+
+        def drop_fixtures():
+            with self.registry.cursor() as cr:
+                # the keys and the outbox rows go by cascade
+                api.Environment(cr, SUPERUSER_ID, {})["prs.cache.target"].browse(target_id).unlink()
+
+        self.addCleanup(drop_fixtures)
+        return target_id, row_ids
 
 
 class PrsCacheCase(TransactionCase):

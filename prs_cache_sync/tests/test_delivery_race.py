@@ -1,27 +1,22 @@
 import logging
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
-from .common import commit_outbox, start_private_redis
+from .common import CommittedOutboxCase
 
 
 @tagged("post_install", "-at_install", "prs", "prs_cache")
-class TestDeliveryRace(TransactionCase):
+class TestDeliveryRace(CommittedOutboxCase):
     """The delivery cron races the after-commit delivery: a due row the other
     transaction changed after the cron's snapshot makes PostgreSQL refuse the cron's
     lock (serialisation failure). The cron claims nothing this run, quietly, and the
     next run delivers what is left."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        start_private_redis(cls, test_mode=False)
-
     def setUp(self):
         super().setUp()
         # committed fixtures: the racing transactions must see them (removed after)
-        __, (self.row_id,) = commit_outbox(self, "Race Redis", "prs:race", [("k", '{"n": 1}')])
+        __, (self.row_id,) = self.commit_outbox("Race Redis", "prs:race", [("k", '{"n": 1}')])
 
     def test_cron_racing_the_after_commit_delivery_claims_nothing_quietly(self):
         with self.registry.cursor() as cron_cr:

@@ -8,10 +8,10 @@ from psycopg2 import errorcodes
 from psycopg2.extensions import TransactionRollbackError
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import config
 
-from .common import commit_outbox, start_private_redis
+from .common import CommittedOutboxCase
 
 WRITES = 300
 BATCH = 20
@@ -53,21 +53,15 @@ print(json.dumps(processed), flush=True)
 
 
 @tagged("post_install", "-at_install", "prs", "prs_cache", "prs_multiworker")
-class TestMultiWorkerDelivery(TransactionCase):
+class TestMultiWorkerDelivery(CommittedOutboxCase):
     """Two delivery workers, each with its own database connection and transactions
     (as two Odoo prefork workers or cron workers), drain one committed outbox: every
     write reaches Redis exactly once, none is lost."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        start_private_redis(cls, test_mode=False)
-
     def setUp(self):
         super().setUp()
         # Committed fixtures (the workers' transactions must see them), removed after.
-        __, self.row_ids = commit_outbox(
-            self,
+        __, self.row_ids = self.commit_outbox(
             "Multi-worker Redis",
             "prs:mw",
             [(f"k{index}", f'{{"n": {index}}}') for index in range(WRITES)],
