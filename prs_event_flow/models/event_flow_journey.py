@@ -33,39 +33,65 @@ class EventFlow(models.Model):
         self.ensure_one()
         self.check_access_rights("read")
         self.check_access_rule("read")
+        if answers_by_step is not None and not isinstance(answers_by_step, dict):
+            raise UserError(_("The journey preview takes the answers of each step by step code."))
         answers_by_step = {
             code: answers
             for code, answers in (answers_by_step or {}).items()
             if isinstance(answers, dict)
         }
+        if step_code is not None and not isinstance(step_code, str):
+            raise UserError(_("The journey preview takes a step by its code."))
         today = self.event_id._prs_today()
         steps = self.step_ids.sorted(lambda s: (s.sequence, s.id))
-        current = steps.filtered(lambda s: s.code == step_code)[:1]
-        navigation = self._prs_navigation(answers_by_step, today=today)
-        if not current:
-            current = navigation["next_step"]
-        trees = {step.code: step._prs_journey_tree() for step in navigation["steps"] | current}
-        stored, errors_by_step = {}, {}
-        for step in navigation["steps"]:
-            tree = trees[step.code]
-            if step.code not in answers_by_step:
-                continue
-            values, errors = self._prs_journey_validate(tree, answers_by_step[step.code], today)
-            errors_by_step[step.code] = errors
-            if not errors:
-                stored[step.code] = values
+        trees = {}
+
+        def tree_of(step):
+            if step.code not in trees:
+                trees[step.code] = step._prs_journey_tree()
+            return trees[step.code]
+
+        # intake navigates on the answers it stored: each visible step's validated
+        # values (hidden fields dropped, transforms applied), never the raw input; a
+        # step the navigation skips stores nothing (intake refuses it: step_skipped)
+        checked = {}
+        for step in steps:
+            if step.code in answers_by_step:
+                checked[step.code] = self._prs_journey_validate(
+                    tree_of(step), answers_by_step[step.code], today
+                )
+        stored = {code: values for code, (values, errors) in checked.items() if not errors}
+        for _round in range(len(steps) + 1):
+            navigation = self._prs_navigation(stored, today=today)
+            visible = set(navigation["steps"].mapped("code"))
+            kept = {code: values for code, values in stored.items() if code in visible}
+            if kept == stored:
+                break
+            stored = kept
         errors = []
+        current = steps.filtered(lambda s: s.code == step_code)[:1]
+        if current and current.code not in visible:
+            errors = [
+                {
+                    "code": "step_skipped",
+                    "field": False,
+                    "message": _("The step %s is skipped for these answers.", current.code),
+                }
+            ]
+            current = navigation["next_step"]
+            advance = False
+        elif not current:
+            current = navigation["next_step"]
         if advance and current:
-            tree = trees.get(current.code)
-            _values, errors = self._prs_journey_validate(
-                tree, answers_by_step.get(current.code, {}), today
-            )
+            errors = checked.get(current.code, ({}, []))[1]
+            if current.code not in checked:
+                errors = self._prs_journey_validate(tree_of(current), {}, today)[1]
             if not errors:
-                current = self._prs_navigation(answers_by_step, current_step=current, today=today)[
+                current = self._prs_navigation(stored, current_step=current, today=today)[
                     "next_step"
                 ]
-                if current and current.code not in trees:
-                    trees[current.code] = current._prs_journey_tree()
+        if current:
+            tree_of(current)
         visible = set(navigation["steps"].mapped("code"))
         return {
             "flow": {"id": self.id, "code": self.code, "name": self.name, "state": self.state},
@@ -85,7 +111,7 @@ class EventFlow(models.Model):
             ],
             "current": (
                 self._prs_journey_current(
-                    current, trees[current.code], answers_by_step.get(current.code, {})
+                    current, trees[current.code], answers_by_step.get(current.code, {}), today
                 )
                 if current
                 else False
@@ -101,8 +127,9 @@ class EventFlow(models.Model):
         masters = self.env["prs.master"]._prs_allowed_values(form_tree.master_codes([tree]))
         return validation.validate_answers(tree, answers, masters=masters, today=today)
 
-    def _prs_journey_current(self, step, tree, answers):
-        hidden = form_tree.visibility(tree, answers).hidden if tree else set()
+    def _prs_journey_current(self, step, tree, answers, today):
+        # the renderer's view while answering: the raw answers, the program's today
+        hidden = form_tree.visibility(tree, answers, today=today).hidden if tree else set()
         return {
             "id": step.id,
             "code": step.code,

@@ -1,3 +1,7 @@
+from datetime import date
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import FlowBuilder, PrsEventFlowCase
@@ -54,6 +58,82 @@ class TestJourneyPreview(PrsEventFlowCase):
         answers = {"personal": {"age": 61}}
         expected = self.flow._prs_navigation(answers)["steps"].mapped("code")
         self.assertEqual(self._visible(self._screen(answers)), expected)
+
+    def _stored_flow(self):
+        """s1 (has_kids, kids shown when has_kids, ctry upper-cased) -> s2 (s1.kids > 0)
+        -> s3 (s1.ctry == "IN") -> s4."""
+        s1 = self.create_form(
+            self.env,
+            "jp_s1",
+            [
+                self.field("has_kids", "boolean"),
+                self.field("kids", "integer", condition="has_kids == true"),
+                self.field("ctry", "text", transform="upper"),
+            ],
+            publish=True,
+        )
+        program = self.create_program(self.env, "JP-1")
+        return self.create_flow(
+            self.env,
+            program,
+            [
+                self.step("s1", 10, form=s1),
+                self.step("s2", 20, step_type="confirmation", condition="s1.kids > 0"),
+                self.step("s3", 30, step_type="confirmation", condition='s1.ctry == "IN"'),
+                self.step("s4", 40, step_type="confirmation"),
+            ],
+            code="jp",
+        )
+
+    def test_navigates_on_stored_values(self):
+        """The next step follows the values intake would store (a hidden field's answer
+        dropped, transforms applied), not the raw answers."""
+        flow = self._stored_flow().with_user(self.configurator)
+        for answers, expected in (
+            ({"has_kids": False, "kids": 2, "ctry": "fr"}, "s4"),
+            ({"has_kids": False, "ctry": "in"}, "s3"),
+            ({"has_kids": True, "kids": 2, "ctry": "fr"}, "s2"),
+        ):
+            screen = flow.prs_journey_preview({"s1": answers}, "s1", True)
+            self.assertEqual(screen["current"]["code"], expected, answers)
+            self.assertEqual("kids" in screen["stored"]["s1"], answers["has_kids"])
+            self.assertEqual(
+                [s["code"] for s in screen["steps"] if s["visible"]][1:-1],
+                [expected] if expected != "s4" else [],
+            )
+
+    def test_skipped_step_not_current(self):
+        """A step the navigation skips is never shown as current: the preview says
+        step_skipped (as intake) and shows the next visible step."""
+        flow = self._stored_flow().with_user(self.configurator)
+        screen = flow.prs_journey_preview({"s1": {"has_kids": False, "ctry": "fr"}}, "s2")
+        self.assertEqual([e["code"] for e in screen["errors"]], ["step_skipped"])
+        self.assertNotEqual(screen["current"]["code"], "s2")
+        screen = flow.prs_journey_preview({"s1": {"has_kids": False, "ctry": "fr"}}, "s2", True)
+        self.assertNotEqual(screen["current"]["code"], "s2")
+
+    def test_current_hidden_nodes_use_program_today(self):
+        """The current step's hidden nodes are computed with the program's today."""
+        form = self.create_form(
+            self.env,
+            "jp_today",
+            [self.field("later", "text", condition='today < "2000-01-01"')],
+            publish=True,
+        )
+        program = self.create_program(self.env, "JP-2")
+        flow = self.create_flow(
+            self.env, program, [self.step("t1", 10, form=form)], code="jp_today"
+        )
+        with patch.object(type(program), "_prs_today", lambda self: date(1999, 6, 1)):
+            screen = flow.with_user(self.configurator).prs_journey_preview({}, "t1")
+        self.assertEqual(screen["today"], "1999-06-01")
+        self.assertEqual(screen["current"]["hidden"], [])
+
+    def test_forged_answers_refused(self):
+        """Answers that are not a mapping by step are a clear error, not a server error."""
+        for answers in (["x"], "abc", 3):
+            with self.assertRaises(UserError):
+                self._screen(answers)
 
 
 @tagged("post_install", "-at_install", "prs", "prs_event_flow")

@@ -7,6 +7,8 @@ chatter behave as in the standard views) and answers the fresh outline with the
 operation that undoes the change.
 """
 
+import json
+
 from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 
@@ -23,7 +25,23 @@ NODE_VALUES = {
     "form.section": {"code", "title", "help", "condition"},
     "form.field": {"code", "required_if", "condition", "choice_ids", *SETTINGS_FIELDS},
 }
-CREATE_EXTRA = {"sequence", "message_ids", "rule_ids", "field_ids", "section_ids", "template_id"}
+# what a create may carry besides: a deleted node comes back with its children (undo),
+# a field from the library
+CREATE_EXTRA = {
+    "form.page": {"sequence", "section_ids"},
+    "form.section": {"sequence", "field_ids", "rule_ids"},
+    "form.field": {"sequence", "message_ids", "template_id"},
+}
+# the values a nested x2many create command may carry, per x2many field: only new
+# records ([0, 0, {...}]), so a create never links or moves another form's node
+CHOICE_VALUES = {"sequence", "value", "label"}
+NESTED_VALUES = {
+    "section_ids": NODE_VALUES["form.section"] | CREATE_EXTRA["form.section"],
+    "field_ids": NODE_VALUES["form.field"] | CREATE_EXTRA["form.field"],
+    "rule_ids": {"sequence", "code", "expr", "message"},
+    "message_ids": {"rule", "message"},
+    "choice_ids": CHOICE_VALUES,
+}
 CHOICE_TYPES = set(form_tree.CHOICE_TYPES) - set(form_tree.MASTER_TYPES)
 
 
@@ -99,14 +117,15 @@ class FormForm(models.Model):
         return self.env["form.field"].check_access_rights("write", raise_exception=False)
 
     def _prs_designer_problems(self, tree=None, publish=True):
-        """{node code: [message, ...]}: the logic lint of the tree (publish checks too, so
-        a node shows what would stop publishing while it is being edited)."""
+        """{"kind:code": [problem, ...]}: the logic lint of the tree per node, keyed by its
+        kind and code (a page, a section, a field and a rule may share a code); publish
+        checks too, so a node shows what would stop publishing while it is edited."""
         tree = tree or self._prs_build_tree()
         masters = self.env["prs.master"]._prs_allowed_values(form_tree.master_codes([tree]))
         problems = {}
         for problem in form_checks.check_tree(tree, expression, masters=masters, publish=publish):
             kind, code = problem[0], problem[1]
-            problems.setdefault(code or "", []).append(
+            problems.setdefault(f"{kind}:{code or ''}", []).append(
                 {
                     "kind": kind,
                     "problem": problem[2],
@@ -146,6 +165,8 @@ class FormForm(models.Model):
         self.ensure_one()
         self.check_access_rights("write")
         self.check_access_rule("write")
+        if not isinstance(operation, dict):
+            raise UserError(_("A designer operation is a mapping."))
         op = operation.get("op")
         handler = {
             "write": self._prs_designer_write,
@@ -162,38 +183,84 @@ class FormForm(models.Model):
         return {"data": self.prs_designer_data(), "undo": undo, "node": node}
 
     def _prs_designer_node(self, model, node_id):
-        if model not in NODE_PARENTS:
+        if not isinstance(model, str) or model not in NODE_PARENTS:
             raise UserError(_("The designer does not edit %s.", model))
-        node = self.env[model].browse(int(node_id)).exists()
+        node = self.env[model].browse(_designer_id(node_id)).exists()
         if not node or node.form_id != self:
             raise UserError(_("This node is not part of form %s.", self.display_name))
         return node
 
     def _prs_designer_parent(self, model, parent_id):
+        if not isinstance(model, str) or model not in NODE_PARENTS:
+            raise UserError(_("The designer does not edit %s.", model))
         parent_model = self.env[model]._fields[NODE_PARENTS[model]].comodel_name
-        parent = self.env[parent_model].browse(int(parent_id)).exists()
+        parent = self.env[parent_model].browse(_designer_id(parent_id)).exists()
         form = parent if parent_model == "form.form" else parent.form_id
         if not parent or form != self:
             raise UserError(_("This node is not part of form %s.", self.display_name))
         return parent
 
     def _prs_designer_values(self, model, values, create=False):
+        if not isinstance(values, dict):
+            raise UserError(_("The designer sends the values of a node as a mapping."))
         allowed = NODE_VALUES[model] | {NODE_PARENTS[model]}
         if create:
-            # a deleted node comes back with its children (undo) or from the library
-            allowed |= CREATE_EXTRA
-        unknown = set(values) - allowed
-        if unknown:
-            raise UserError(_("The designer does not edit %s.", ", ".join(sorted(unknown))))
+            allowed |= CREATE_EXTRA[model]
+        _check_keys(values, allowed)
+        values = dict(values)
+        for name in NESTED_VALUES:
+            if name in values and (create or name != "choice_ids"):
+                # a write's choices are checked against the field's own
+                values[name] = _nested_creates(name, values[name])
         return values
 
+    def _prs_designer_state(self, node, names):
+        """What an undo expects of ``node``: the values of ``names`` ("choice_ids": its
+        choices; "place": its parent and position; "children": its children), as they
+        travel through JSON."""
+        state = {}
+        names = set(names)
+        plain = [n for n in names if n in node._fields and n != "choice_ids"]
+        if plain:
+            state.update(node.read(plain, load=None)[0])
+            state.pop("id", None)
+        if "choice_ids" in names and "choice_ids" in node._fields:
+            state["choice_ids"] = [[c.sequence, c.value, c.label] for c in node.choice_ids]
+        if "place" in names:
+            parent = node[NODE_PARENTS[node._name]]
+            # ordered again: the cached x2many keeps its order from before a renumbering
+            siblings = parent[_children_field(node._name)].sorted(lambda r: (r.sequence, r.id))
+            state["place"] = [parent.id, siblings.ids.index(node.id)]
+        if "children" in names and node._name != "form.field":
+            state["children"] = node[_children_field(_child_model(node._name))].ids
+        return json.loads(json.dumps(state, default=str))
+
+    def _prs_designer_check_expected(self, node, operation):
+        """An undo applies only to the node as the change left it: refused when it was
+        changed since (in another tab, or by another configurator)."""
+        expected = operation.get("expected")
+        if expected is None:
+            return
+        if not isinstance(expected, dict):
+            raise UserError(_("The designer sent an invalid undo."))
+        current = self._prs_designer_state(node, expected)
+        if current != json.loads(json.dumps(expected, default=str)):
+            raise UserError(
+                _(
+                    "%s was changed since (in another window or by another configurator):"
+                    " the undo is refused; reload the designer to see the change.",
+                    node.display_name,
+                )
+            )
+
     def _prs_designer_write(self, operation):
-        model = operation["model"]
-        node = self._prs_designer_node(model, operation["id"])
-        values = self._prs_designer_values(model, dict(operation["values"]))
+        model = operation.get("model")
+        node = self._prs_designer_node(model, operation.get("id"))
+        self._prs_designer_check_expected(node, operation)
+        values = self._prs_designer_values(model, operation.get("values"))
         values.pop(NODE_PARENTS[model], None)
         if "choice_ids" in values:
-            self._prs_designer_check_choices(node, values["choice_ids"])
+            values["choice_ids"] = self._prs_designer_check_choices(node, values["choice_ids"])
         old = node.read([name for name in values if name != "choice_ids"], load=None)[0]
         old.pop("id")
         if "choice_ids" in values:
@@ -202,29 +269,56 @@ class FormForm(models.Model):
                 for c in node.choice_ids
             ]
         node.write(values)
-        undo = {"op": "write", "model": model, "id": node.id, "values": old}
+        undo = {
+            "op": "write",
+            "model": model,
+            "id": node.id,
+            "values": old,
+            "expected": self._prs_designer_state(node, values),
+        }
         return undo, {"model": model, "id": node.id}
 
     def _prs_designer_check_choices(self, field, commands):
         """Choices are created, updated, removed or cleared, only the field's own: a
         command never links or moves a choice of another field."""
         own = set(field.choice_ids.ids)
-        for command in commands or ():
+        if not isinstance(commands, (list, tuple)):
+            raise UserError(_("The designer edits choices one by one."))
+        checked = []
+        for command in commands:
             kind = command[0] if isinstance(command, (list, tuple)) and command else None
             if kind not in (Command.CREATE, Command.UPDATE, Command.DELETE, Command.CLEAR):
                 raise UserError(_("The designer edits choices one by one."))
-            if kind in (Command.UPDATE, Command.DELETE) and command[1] not in own:
+            if kind in (Command.UPDATE, Command.DELETE) and (
+                len(command) < 2 or command[1] not in own
+            ):
                 raise UserError(_("This choice is not a choice of field %s.", field.code))
+            if kind == Command.CREATE:
+                checked.extend(_nested_creates("choice_ids", [command]))
+            elif kind == Command.UPDATE:
+                # a choice's own values only: never its field (which would move it)
+                values = command[2] if len(command) > 2 else None
+                if not isinstance(values, dict):
+                    raise UserError(_("The designer edits choices one by one."))
+                _check_keys(values, CHOICE_VALUES)
+                checked.append(Command.update(command[1], dict(values)))
+            elif kind == Command.DELETE:
+                checked.append(Command.delete(command[1]))
+            else:
+                checked.append(Command.clear())
         # a new choice goes last unless it says where
         last = max(field.choice_ids.mapped("sequence"), default=0)
-        for command in commands or ():
-            if command[0] == Command.CREATE and "sequence" not in (command[2] or {}):
+        for command in checked:
+            if command[0] == Command.CREATE and "sequence" not in command[2]:
                 last += 10
                 command[2]["sequence"] = last
+        return checked
 
     def _prs_designer_create(self, operation):
-        model = operation["model"]
-        values = self._prs_designer_values(model, dict(operation["values"]), create=True)
+        model = operation.get("model")
+        if not isinstance(model, str) or model not in NODE_PARENTS:
+            raise UserError(_("The designer does not edit %s.", model))
+        values = self._prs_designer_values(model, operation.get("values"), create=True)
         parent_field = NODE_PARENTS[model]
         self._prs_designer_parent(model, values.get(parent_field) or 0)
         if model == "form.field":
@@ -241,9 +335,17 @@ class FormForm(models.Model):
         node = self.env[model].with_context(prs_defer_form_check=True).create(values)
         node = node.with_env(self.env)
         if operation.get("index") is not None:
-            self._prs_designer_place(node, node[parent_field], operation["index"])
+            self._prs_designer_place(node, node[parent_field], _designer_index(operation["index"]))
         self._prs_check_logic()
-        return {"op": "delete", "model": model, "id": node.id}, {"model": model, "id": node.id}
+        undo = {
+            "op": "delete",
+            "model": model,
+            "id": node.id,
+            "expected": self._prs_designer_state(
+                node, (NODE_VALUES[model] & set(node._fields)) | {"choice_ids", "children"}
+            ),
+        }
+        return undo, {"model": model, "id": node.id}
 
     def _prs_designer_type_label(self, field_type):
         selection = dict(
@@ -252,8 +354,9 @@ class FormForm(models.Model):
         return selection.get(field_type) or _("New Field")
 
     def _prs_designer_delete(self, operation):
-        model = operation["model"]
-        node = self._prs_designer_node(model, operation["id"])
+        model = operation.get("model")
+        node = self._prs_designer_node(model, operation.get("id"))
+        self._prs_designer_check_expected(node, operation)
         parent_field = NODE_PARENTS[model]
         parent = node[parent_field]
         siblings = parent[_children_field(model)]
@@ -280,13 +383,14 @@ class FormForm(models.Model):
         raise UserError(_("This node is not part of form %s.", self.display_name))
 
     def _prs_designer_move(self, operation):
-        model = operation["model"]
-        node = self._prs_designer_node(model, operation["id"])
+        model = operation.get("model")
+        node = self._prs_designer_node(model, operation.get("id"))
+        self._prs_designer_check_expected(node, operation)
         parent_field = NODE_PARENTS[model]
         old_parent = node[parent_field]
         old_index = list(old_parent[_children_field(model)].ids).index(node.id)
-        parent = self._prs_designer_parent(model, operation["parent_id"])
-        self._prs_designer_place(node, parent, int(operation["index"]))
+        parent = self._prs_designer_parent(model, operation.get("parent_id"))
+        self._prs_designer_place(node, parent, _designer_index(operation.get("index")))
         self._prs_check_logic()
         undo = {
             "op": "move",
@@ -294,6 +398,7 @@ class FormForm(models.Model):
             "id": node.id,
             "parent_id": old_parent.id,
             "index": old_index,
+            "expected": self._prs_designer_state(node, {"place"}),
         }
         return undo, {"model": model, "id": node.id}
 
@@ -314,10 +419,11 @@ class FormForm(models.Model):
                 child.with_env(deferred).sequence = sequence
 
     def _prs_designer_add_template(self, operation):
-        template = self.env["form.field.template"].browse(int(operation["template_id"])).exists()
+        template_id = _designer_id(operation.get("template_id"))
+        template = self.env["form.field.template"].browse(template_id).exists()
         if not template:
             raise UserError(_("This field library entry no longer exists."))
-        section = self._prs_designer_parent("form.field", operation["section_id"])
+        section = self._prs_designer_parent("form.field", operation.get("section_id"))
         values = template._prs_prepare_field_values(section)
         if values.get("code"):
             # a library entry saved from this very form keeps its code only while free
@@ -329,8 +435,8 @@ class FormForm(models.Model):
 
     def _prs_designer_save_template(self, operation):
         """Save a field, or each field of a section, to the field library."""
-        model = operation["model"]
-        node = self._prs_designer_node(model, operation["id"])
+        model = operation.get("model")
+        node = self._prs_designer_node(model, operation.get("id"))
         fields_ = node if model == "form.field" else node.field_ids
         if model == "form.page" or not fields_:
             raise UserError(_("Save a field or a section with fields to the field library."))
@@ -382,6 +488,54 @@ class FormForm(models.Model):
             "params": {"form_id": self.id, "program_id": self.env.context.get("prs_program_id")},
             "context": {"active_id": self.id},
         }
+
+
+def _designer_id(value):
+    """A record id sent by the designer (a forged one is a clear error, not a 500)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        if not (isinstance(value, str) and value.isdigit()):
+            raise UserError(_("The designer sent an invalid record id: %s.", value))
+        value = int(value)
+    return value
+
+
+def _designer_index(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UserError(_("The designer sent an invalid position: %s.", value))
+    return value
+
+
+def _check_keys(values, allowed):
+    unknown = set(values) - allowed
+    if unknown:
+        raise UserError(_("The designer does not edit %s.", ", ".join(sorted(map(str, unknown)))))
+
+
+def _nested_creates(name, commands):
+    """``commands`` of x2many ``name`` checked recursively: new records only
+    (``[0, 0, {values}]``) with the values the designer gives such a record."""
+    if not isinstance(commands, (list, tuple)):
+        raise UserError(_("The designer only creates new records in %s.", name))
+    checked = []
+    for command in commands:
+        if not (
+            isinstance(command, (list, tuple))
+            and len(command) == 3
+            and command[0] == Command.CREATE
+            and isinstance(command[2], dict)
+        ):
+            raise UserError(_("The designer only creates new records in %s.", name))
+        values = dict(command[2])
+        _check_keys(values, NESTED_VALUES[name])
+        for nested in NESTED_VALUES:
+            if nested in values:
+                values[nested] = _nested_creates(nested, values[nested])
+        checked.append(Command.create(values))
+    return checked
+
+
+def _child_model(model):
+    return {"form.page": "form.section", "form.section": "form.field"}[model]
 
 
 def _children_field(model):

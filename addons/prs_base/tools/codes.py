@@ -9,7 +9,17 @@ import unicodedata
 
 CODE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 # names a code may not take: JEXL literals/operators and the context values of expressions
-RESERVED_CODES = frozenset({"true", "false", "null", "undefined", "in", "today", "program"})
+# the members every JavaScript object inherits (prs_form_builder's expression package,
+# values.OBJECT_MEMBERS; a test keeps both lists equal): an unanswered field of such a
+# code would read the inherited function in the renderer's jexl
+OBJECT_MEMBERS = frozenset(
+    "constructor __proto__ __defineGetter__ __defineSetter__ __lookupGetter__ "
+    "__lookupSetter__ hasOwnProperty isPrototypeOf propertyIsEnumerable toLocaleString "
+    "toString valueOf".split()
+)
+RESERVED_CODES = frozenset(
+    {"true", "false", "null", "undefined", "in", "today", "program", *OBJECT_MEMBERS}
+)
 CODE_MAX = 40
 
 

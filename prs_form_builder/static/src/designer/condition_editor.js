@@ -2,66 +2,7 @@
 
 import { Component, onWillUpdateProps, useState } from "@odoo/owl";
 
-const NUMBER_TYPES = ["integer", "decimal", "currency", "percentage"];
-const DATE_TYPES = ["date", "time", "datetime"];
-const MULTI_TYPES = ["checkboxes", "multi_select"];
-const BOOLEAN_TYPES = ["boolean", "consent"];
-const COMPARE = ["==", "!=", ">", ">=", "<", "<="];
-
-/**
- * The operators that fit a field of ``type``: [operator, label, needs a value].
- */
-export function operatorsFor(type) {
-    if (BOOLEAN_TYPES.includes(type)) {
-        return [
-            ["is_true", "is yes", false],
-            ["is_false", "is not yes", false],
-        ];
-    }
-    if (MULTI_TYPES.includes(type)) {
-        return [
-            ["contains", "contains", true],
-            ["not_contains", "does not contain", true],
-            ["filled", "is answered", false],
-            ["empty", "is not answered", false],
-        ];
-    }
-    const ops = NUMBER_TYPES.includes(type) || DATE_TYPES.includes(type)
-        ? COMPARE
-        : ["==", "!="];
-    return [
-        ...ops.map((op) => [op, op, true]),
-        ["filled", "is answered", false],
-        ["empty", "is not answered", false],
-    ];
-}
-
-/**
- * The JEXL of one condition row {field, op, value} (field: {code, field_type}).
- */
-export function rowToJexl(field, op, value) {
-    const code = field.code;
-    let literal = JSON.stringify(value ?? "");
-    if (NUMBER_TYPES.includes(field.field_type) && value !== "" && !isNaN(Number(value))) {
-        literal = String(Number(value));
-    }
-    switch (op) {
-        case "is_true":
-            return `${code} == true`;
-        case "is_false":
-            return `${code} != true`;
-        case "contains":
-            return `${literal} in ${code}`;
-        case "not_contains":
-            return `!(${literal} in ${code})`;
-        case "filled":
-            return `${code}`;
-        case "empty":
-            return `!${code}`;
-        default:
-            return `${code} ${op} ${literal}`;
-    }
-}
+import { combine, operatorsFor, rowProblem, rowToJexl } from "./condition_jexl";
 
 /**
  * Builds a condition from rows (an earlier field, an operator fitting its type, a
@@ -86,7 +27,10 @@ export class ConditionEditor extends Component {
             rows: [],
             joiner: "&&",
             raw: this.props.value || "",
+            // the JEXL the rows are combined with (the condition before the first row)
+            base: "",
             lint: null,
+            rowError: null,
         });
         onWillUpdateProps((next) => {
             if (next.value !== this.props.value) {
@@ -120,6 +64,9 @@ export class ConditionEditor extends Component {
         if (!field) {
             return;
         }
+        if (!this.state.rows.length) {
+            this.state.base = this.state.raw.trim();
+        }
         this.state.rows.push({ code: field.code, op: operatorsFor(field.field_type)[0][0], value: "" });
         this.syncRaw();
     }
@@ -151,17 +98,29 @@ export class ConditionEditor extends Component {
         this.syncRaw();
     }
 
+    /** The rows' problems (a row that can't be written yet). */
+    get rowProblems() {
+        return this.state.rows
+            .filter((row) => this.fieldsByCode[row.code])
+            .map((row) => rowProblem(this.fieldsByCode[row.code], row.op, row.value))
+            .filter(Boolean);
+    }
+
+    /** The rows joined by and/or, combined the same way with the condition they were
+     * added to (never replacing it). */
     get built() {
         const parts = this.state.rows
             .filter((row) => this.fieldsByCode[row.code])
             .map((row) => rowToJexl(this.fieldsByCode[row.code], row.op, row.value));
-        if (parts.length > 1) {
-            return parts.map((part) => `(${part})`).join(` ${this.state.joiner} `);
-        }
-        return parts[0] || "";
+        return combine(this.state.base, parts, this.state.joiner);
     }
 
     syncRaw() {
+        const problems = this.rowProblems;
+        this.state.rowError = problems.length ? problems.join(" ") : null;
+        if (problems.length) {
+            return;
+        }
         this.state.raw = this.built;
         this.lint();
     }
@@ -176,12 +135,18 @@ export class ConditionEditor extends Component {
     }
 
     save() {
+        if (this.state.rowError) {
+            return;
+        }
         this.props.onSave(this.props.attr, this.state.raw.trim() || false);
         this.state.rows = [];
+        this.state.base = "";
     }
 
     clear() {
         this.state.rows = [];
+        this.state.base = "";
+        this.state.rowError = null;
         this.state.raw = "";
         this.props.onSave(this.props.attr, false);
     }

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { Component, onWillStart, useRef, useState } from "@odoo/owl";
+import { Component, onPatched, onWillStart, useRef, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { useSortable } from "@web/core/utils/sortable_owl";
@@ -12,6 +12,12 @@ const NUMBER_TYPES = ["integer", "decimal", "currency", "percentage"];
 const DATE_TYPES = ["date", "datetime"];
 const MODELS = { page: "form.page", section: "form.section", field: "form.field" };
 const PARENT = { "form.page": "form_id", "form.section": "page_id", "form.field": "section_id" };
+
+/** The key of a node's problems: "page:code", "section:code" or "field:code". */
+function problemKey(node) {
+    const kind = "sections" in node ? "page" : "fields" in node ? "section" : "field";
+    return `${kind}:${node.code}`;
+}
 
 /**
  * The form designer: the whole tree of a form on one screen (outline, palette,
@@ -38,11 +44,15 @@ export class FormDesigner extends Component {
             busy: false,
             previewKey: 0,
             rpcCount: 0,
+            revision: 0,
             newFormName: "",
             templateId: "",
         });
         this.rootRef = useRef("root");
         onWillStart(() => this.load());
+        // a keyboard move re-renders the outline: the moved row gets the focus back
+        this.focusAfterRender = null;
+        onPatched(() => this.restoreFocus());
         const sortable = (elements, groups, handle, onDrop) =>
             useSortable({
                 ref: this.rootRef,
@@ -159,8 +169,9 @@ export class FormDesigner extends Component {
         return result;
     }
 
+    /** The node's problems: keyed by kind and code (nodes of two kinds may share one). */
     problemsOf(node) {
-        return (node && this.state.data.problems[node.code]) || [];
+        return (node && this.state.data.problems[problemKey(node)]) || [];
     }
 
     isSelected(model, id) {
@@ -194,6 +205,14 @@ export class FormDesigner extends Component {
             return true;
         } catch (error) {
             this.state.error = (error.data && error.data.message) || error.message || String(error);
+            // the outline as the server has it now (a refused edit leaves the typed value
+            // on screen; a refused undo means the node changed since)
+            try {
+                this.state.data = await this.call("prs_designer_data", []);
+                this.state.revision++;
+            } catch {
+                // keep the message of the refused edit
+            }
             return false;
         } finally {
             this.state.busy = false;
@@ -373,9 +392,30 @@ export class FormDesigner extends Component {
             ev.preventDefault();
         } else if (ev.altKey && keys[ev.key]) {
             this.select(model, id);
-            keys[ev.key]();
+            this.focusAfterRender = { model, id };
+            const done = keys[ev.key]();
             ev.preventDefault();
             ev.stopPropagation();
+            return Promise.resolve(done).then(() => this.restoreFocus());
+        }
+    }
+
+    /** Focus the row of the node a keyboard move was made on (after the re-render). */
+    restoreFocus() {
+        const target = this.focusAfterRender;
+        const root = this.rootRef.el;
+        if (!target || !root) {
+            return;
+        }
+        const el = root.querySelector(`[data-model='${target.model}'][data-id='${target.id}']`);
+        const row = el && (el.matches("[tabindex]") ? el : el.querySelector(".o_prs_node[tabindex]"));
+        if (row) {
+            if (document.activeElement !== row) {
+                row.focus();
+            }
+            if (!this.state.busy) {
+                this.focusAfterRender = null;
+            }
         }
     }
 
@@ -485,9 +525,10 @@ export class FormDesigner extends Component {
                 attr,
                 expr,
             ]);
-            return (problems[node.code] || []).concat(
+            const key = `${kind}:${node.code}`;
+            return (problems[key] || []).concat(
                 Object.entries(problems)
-                    .filter(([code]) => code !== node.code)
+                    .filter(([other]) => other !== key)
                     .flatMap(([, list]) => list)
             );
         } catch (error) {

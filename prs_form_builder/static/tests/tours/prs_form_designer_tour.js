@@ -232,6 +232,16 @@ registry.category("web_tour.tours").add("prs_form_designer_tour", {
             trigger: `${idle} .o_prs_section[data-code='new_section'] .o_prs_dd_field:eq(2)[data-code='yes_no']`,
             isCheck: true,
         },
+        {
+            content: "The moved row keeps the keyboard focus",
+            trigger: `${idle} ${field("yes_no")}`,
+            run() {
+                const row = document.querySelector(field("yes_no"));
+                if (document.activeElement !== row) {
+                    throw new Error(`the focus is on ${document.activeElement.outerHTML.slice(0, 80)}`);
+                }
+            },
+        },
         { content: "Undo the move", trigger: `${idle} .o_prs_undo:not([disabled])` },
         {
             content: "Yes/No is back below the email",
