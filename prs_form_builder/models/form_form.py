@@ -632,7 +632,10 @@ class FormForm(models.Model):
                 raise UserError(_("Version %s is not a version of this form.", version_id))
             tree, label = version._prs_get_tree(), _("Version %s", version.version)
         else:
-            tree, label = self._prs_build_tree(), _("Draft")
+            # a published form's records are its current version (read-only until New
+            # Version): say so rather than "Draft"
+            label = _("Version %s", self.version) if self.state == "published" else _("Draft")
+            tree = self._prs_build_tree()
         hidden, errors = set(), {}
         if answers is not None:
             hidden = form_tree.visibility(tree, answers).hidden
