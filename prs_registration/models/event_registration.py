@@ -47,6 +47,7 @@ PRS_ACTION_FIELDS = frozenset(
         "state",
         "answers",
         "step_versions",
+        "step_dates",
         "prs_is_test",
         "event_id",
         "flow_id",
@@ -632,7 +633,9 @@ class EventRegistration(models.Model):
         self._prs_intake_navigation(registration, flow, step)
         if not registration:
             self._prs_intake_capacity(program, payload.get("test", False))
-        values = self._prs_intake_validate(step, tree, payload["answers"])
+        # one date for the validation and the record of it (the review reads it back)
+        today = self._prs_today(program)
+        values = self._prs_intake_validate(step, tree, payload["answers"], today)
         token = None
         if not registration:
             token = intake.new_token()
@@ -647,7 +650,7 @@ class EventRegistration(models.Model):
                     "prs_token_hash": intake.token_digest(token),
                 }
             )
-        registration._prs_store_step(step, version, tree, values)
+        registration._prs_store_step(step, version, tree, values, today)
         next_step = registration.next_step_id
         result = {
             "ok": True,
@@ -886,7 +889,7 @@ class EventRegistration(models.Model):
         return program._prs_today() if program else fields.Date.today()
 
     @api.model
-    def _prs_intake_validate(self, step, tree, answers):
+    def _prs_intake_validate(self, step, tree, answers, today=None):
         if not step.form_id:
             if answers:
                 raise IntakeError([intake.error("unknown_field", _("This step takes no answers."))])
@@ -895,14 +898,15 @@ class EventRegistration(models.Model):
             tree,
             answers,
             masters=self._prs_get_masters(tree),
-            today=self._prs_today(step.event_id),
+            today=today or self._prs_today(step.event_id),
         )
         if errors:
             raise IntakeError(errors)
         return values
 
-    def _prs_store_step(self, step, version, tree, values):
-        """Store one step's validated answers: files, encryption, static columns, next."""
+    def _prs_store_step(self, step, version, tree, values, today=None):
+        """Store one step's validated answers: files, encryption, static columns, next;
+        ``today``: the date the answers were validated with (kept for the review)."""
         self.ensure_one()
         fields_by_code = form_tree.fields_by_code(tree)
         values = dict(values)
@@ -920,9 +924,12 @@ class EventRegistration(models.Model):
         step_versions = dict(self.step_versions or {})
         if version:
             step_versions[step.code] = version.version
+        step_dates = dict(self.step_dates or {})
+        step_dates[step.code] = form_tree.as_date(today or self._prs_today()).isoformat()
         vals = {
             "answers": answers,
             "step_versions": step_versions,
+            "step_dates": step_dates,
             "current_step_id": step.id,
         }
         vals.update(self._prs_static_values(tree, values, codes))
@@ -935,6 +942,7 @@ class EventRegistration(models.Model):
             for code in hidden:
                 answers.pop(code)
                 step_versions.pop(code, None)
+                step_dates.pop(code, None)
             if hidden:
                 self.message_post(
                     body=_("Answers of steps now hidden were dropped: %s.", ", ".join(hidden)),
@@ -1164,7 +1172,7 @@ class EventRegistration(models.Model):
                 trees[step.code] = self._prs_version_tree(version, lang=self.env.lang)
         return trees
 
-    @api.depends("answers", "step_versions", "flow_id")
+    @api.depends("answers", "step_versions", "step_dates", "flow_id")
     @api.depends_context("prs_reveal", "uid", "lang")
     def _compute_prs_review_html(self):
         for registration in self:
@@ -1210,8 +1218,25 @@ class EventRegistration(models.Model):
             (step.code, step.name)
             for step in self.flow_id.step_ids.sorted(lambda s: (s.sequence, s.id))
         ]
+        # conditions read the answers as intake did: sensitive ones decrypted for the
+        # visibility only (the display masks them unless revealed); without a key the
+        # review falls back on the stored answers as evidence (tools/review.py)
+        try:
+            decrypt = functools.partial(privacy.decrypt_value, self._prs_fernet())
+        except PrsConfigurationError:
+            decrypt = None
+        # each step with the date intake validated it with; the program's today only
+        # for steps answered before the dates were recorded
+        step_dates = self.step_dates if isinstance(self.step_dates, dict) else {}
+        today = None if set(answers) <= set(step_dates) else self._prs_today()
         return review.render_answers(
-            steps, answers, trees, self._prs_review_display(trees), today=self._prs_today()
+            steps,
+            answers,
+            trees,
+            self._prs_review_display(trees),
+            today=today,
+            step_dates=step_dates,
+            decrypt=decrypt,
         )
 
     # ------------------------------------------------------------------

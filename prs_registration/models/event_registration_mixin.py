@@ -28,7 +28,9 @@ class EventRegistrationMixin(models.AbstractModel):
 
     ``answers`` holds the validated answers per step: ``{step code: {field code: value}}``
     (sensitive values encrypted as ``{"$enc": token}``, files as attachment references);
-    ``step_versions`` the form version each step was answered with: ``{step code: int}``.
+    ``step_versions`` the form version each step was answered with: ``{step code: int}``;
+    ``step_dates`` the ``today`` intake validated each step with: ``{step code: ISO
+    date}`` (the review evaluates the step's conditions with it).
     """
 
     _name = "event.registration.mixin"
@@ -73,6 +75,11 @@ class EventRegistrationMixin(models.AbstractModel):
     )
     step_versions = fields.Json(
         copy=False, help="Form version each step was answered with: {step code: version}."
+    )
+    step_dates = fields.Json(
+        copy=False,
+        help="The date ('today' of form conditions) intake validated each step with: "
+        "{step code: ISO date}.",
     )
     prs_is_test = fields.Boolean(
         string="Test Registration",

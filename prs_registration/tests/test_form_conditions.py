@@ -1,12 +1,18 @@
+import datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from odoo.addons.prs_form_builder.tests.common import FormBuilder
 
-from ..tools import intake
+from ..tools import intake, privacy
 from .common import PrsRegistrationCase
 
 PAST = '"2000-01-01"'
 FUTURE = '"2999-01-01"'
+NOON = datetime.time(12)  # noon UTC: any program time zone is within a day of it
 
 
 class PrsOneStepCase(PrsRegistrationCase):
@@ -70,6 +76,98 @@ class TestTodayConditions(PrsOneStepCase):
             self.assertIn(shown, html)
         for hidden in ("Later", "Plan", "mars", "Past", "Memory", "y2k"):
             self.assertNotIn(hidden, html)
+
+    def test_review_uses_the_date_of_intake(self):
+        """A step accepted on day D with a condition on today is reviewed on D + 2 with
+        the date intake used: what intake showed stays shown, what it hid stays hidden."""
+        day = self.program._prs_today()  # the program's local date, as intake reads it
+        until = f'"{day + datetime.timedelta(days=1)}"'
+        step = self._one_step_flow(
+            "dated",
+            pages=[
+                FormBuilder.page(
+                    "main",
+                    [
+                        FormBuilder.section("always", [FormBuilder.field("ticket")]),
+                        FormBuilder.section(
+                            "early_bird", [FormBuilder.field("perk")], condition=f"today < {until}"
+                        ),
+                        FormBuilder.section(
+                            "late", [FormBuilder.field("excuse")], condition=f"today > {until}"
+                        ),
+                    ],
+                )
+            ],
+        )
+        registration = self._accept(step, {"ticket": "T-1", "perk": "breakfast", "excuse": "x"})
+        self.assertEqual(
+            registration._prs_plain_answers()["dated"], {"ticket": "T-1", "perk": "breakfast"}
+        )
+        with freeze_time(datetime.datetime.combine(day + datetime.timedelta(days=2), NOON)):
+            html = str(registration.with_user(self.coordinator)._prs_render_answers())
+        for shown in ("Always", "T-1", "Early Bird", "Perk", "breakfast"):
+            self.assertIn(shown, html)
+        for hidden in ("Late", "Excuse"):
+            self.assertNotIn(hidden, html)
+        self.assertEqual(registration.step_dates, {"dated": day.isoformat()})
+
+
+@tagged("post_install", "-at_install", "prs", "prs_review")
+class TestSensitiveConditions(PrsOneStepCase):
+    """Review and intake read conditions on a sensitive answer with the same value."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        field, section, page = FormBuilder.field, FormBuilder.section, FormBuilder.page
+        cls.step_help = cls._one_step_flow(
+            "help",
+            pages=[
+                page(
+                    "main",
+                    [
+                        section(
+                            "about",
+                            [
+                                field("has_dis", "boolean", sensitive=True, label="Disability"),
+                                field("needs_help", "boolean", condition="has_dis == true"),
+                            ],
+                        ),
+                        section("assistance", [field("helper")], condition="needs_help == true"),
+                    ],
+                )
+            ],
+        )
+
+    def _accept_chain(self):
+        registration = self._accept(
+            self.step_help, {"has_dis": True, "needs_help": True, "helper": "Bob"}
+        )
+        self.assertTrue(privacy.is_encrypted(registration.sudo().answers["help"]["has_dis"]))
+        self.assertEqual(
+            registration._prs_plain_answers()["help"],
+            {"has_dis": True, "needs_help": True, "helper": "Bob"},
+        )
+        return registration
+
+    def test_chain_through_sensitive_field(self):
+        """A section shown through a field whose condition reads a sensitive answer is
+        shown in the review; the sensitive answer itself stays masked (not revealed)."""
+        registration = self._accept_chain()
+        html = str(registration.with_user(self.coordinator)._prs_render_answers())
+        for shown in ("Needs Help", "Assistance", "Helper", "Bob"):
+            self.assertIn(shown, html)
+        self.assertEqual(html.count(privacy.MASK), 1)
+
+    def test_chain_without_key(self):
+        """Without a key the stored answers are the evidence: the section intake
+        accepted answers for is shown, the sensitive answer masked."""
+        registration = self._accept_chain()
+        with patch.dict("os.environ", {"PRS_ENCRYPTION_KEY": ""}):
+            html = str(registration.with_user(self.coordinator)._prs_render_answers())
+        for shown in ("Needs Help", "Assistance", "Helper", "Bob"):
+            self.assertIn(shown, html)
+        self.assertEqual(html.count(privacy.MASK), 1)
 
 
 @tagged("post_install", "-at_install", "prs", "prs_intake")

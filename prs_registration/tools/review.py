@@ -1,8 +1,11 @@
 """The answers of a registration laid out like its forms, as escaped HTML (no ORM).
 
-Visibility comes from the form tree toolkit with the same context as at intake (the
-answers and ``today``): a page or section hidden for the answers is not shown, and a
-field is shown when it is visible and has a stored answer (intake drops hidden ones).
+Visibility comes from the form tree toolkit with the same context as at intake: the
+answers as intake read them (sensitive ones decrypted for the conditions only, never
+shown unmasked unless revealed) and the ``today`` intake validated each step with. A
+page or section hidden for the answers is not shown, and a field is shown when it has a
+stored answer (intake drops hidden ones). When a sensitive answer cannot be decrypted
+(no key), the stored answers are the evidence of what intake showed.
 """
 
 from markupsafe import Markup, escape
@@ -47,28 +50,53 @@ def display_value(field, value, texts, labels=None, decrypt=None, file_url=None)
     return escape(str(names.get(str(value), value)))
 
 
-def condition_answers(step_answers):
-    """The answers conditions read in the review: the stored ones except encrypted
-    values (which would evaluate as objects, i.e. truthy)."""
-    return {
-        code: value
-        for code, value in (step_answers or {}).items()
-        if not privacy.is_encrypted(value)
-    }
+def condition_answers(step_answers, decrypt=None):
+    """The answers conditions read in the review, as intake read them, and whether they
+    are complete: ``(answers, complete)``.
+
+    Encrypted values are decrypted with ``decrypt(value)`` for the conditions only (the
+    display masks them on its own). Without ``decrypt`` (no key), or when a value does
+    not decrypt (:class:`privacy.KeyMissingError`), the value is left out (an encrypted
+    object would evaluate as truthy) and ``complete`` is False.
+    """
+    answers, complete = {}, True
+    for code, value in (step_answers or {}).items():
+        if privacy.is_encrypted(value):
+            if decrypt is None:
+                complete = False
+                continue
+            try:
+                value = decrypt(value)
+            except privacy.KeyMissingError:
+                complete = False
+                continue
+        answers[code] = value
+    return answers, complete
 
 
-def render_step(name, tree, step_answers, display, today=None):
+def render_step(name, tree, step_answers, display, today=None, decrypt=None):
     """The HTML of one step: its name, then its visible pages and sections with the
-    answered fields; ``display(field, value)`` renders one answer."""
+    answered fields; ``display(field, value)`` renders one answer, ``today`` is the date
+    intake validated the step with, ``decrypt`` see :func:`condition_answers`.
+
+    When the conditions' answers are incomplete (a sensitive one cannot be decrypted),
+    every page and section holding a stored answer is shown: intake stores the answers
+    of visible fields only, so they prove what it showed.
+    """
     step_answers = step_answers or {}
-    shown = form_tree.visibility(tree, condition_answers(step_answers), today)
+    values, complete = condition_answers(step_answers, decrypt)
+    shown = form_tree.visibility(tree, values, today)
+
+    def visible(node):
+        return shown.is_visible(node) or not complete
+
     parts = [Markup('<h3 class="o_prs_step">%s</h3>') % name]
     for page in form_tree.tree_pages(tree):
-        if not shown.is_visible(page):
+        if not visible(page):
             continue
         page_parts = []
         for section in form_tree.page_sections(page):
-            if not shown.is_visible(section):
+            if not visible(section):
                 continue
             rows = [
                 Markup("<tr><th>%s</th><td>%s</td></tr>")
@@ -90,14 +118,22 @@ def render_step(name, tree, step_answers, display, today=None):
     return Markup("").join(parts)
 
 
-def render_answers(steps, answers, trees, display, today=None, empty_text=""):
+def render_answers(
+    steps, answers, trees, display, today=None, empty_text="", step_dates=None, decrypt=None
+):
     """The review of a registration: ``steps`` is ``[(step code, step name)]`` in flow
     order, ``answers`` ``{step code: {field code: value}}``, ``trees`` ``{step code:
-    form tree}``; steps without answers or tree are left out."""
+    form tree}``; steps without answers or tree are left out. ``step_dates`` ``{step
+    code: ISO date}``: the ``today`` intake validated each step with (``today`` for a
+    step without one, i.e. answered before the dates were recorded); ``decrypt`` see
+    :func:`condition_answers`."""
     if not answers:
         return Markup('<p class="text-muted">%s</p>') % empty_text
+    step_dates = step_dates if isinstance(step_dates, dict) else {}
     parts = [
-        render_step(name, trees[code], answers[code], display, today)
+        render_step(
+            name, trees[code], answers[code], display, step_dates.get(code) or today, decrypt
+        )
         for code, name in steps
         if code in answers and code in trees
     ]
