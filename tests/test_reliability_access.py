@@ -665,3 +665,69 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         self.maxDiff = None
         self.assertEqual("\n".join(accepted), "")
         self.assertEqual(outbox.search_count([]), outbox_before)
+
+    # ------------------------------------------------------------------ breaker (D1-D6)
+    def test_no_prs_group_hangs_no_mail_or_ticket_on_a_program(self):
+        """Users without a PRS group (and configurators, for mails) attach no mail
+        schedule or ticket to a program, and change no template a program sends
+        (issue 12, breaker D1); plain events keep Odoo's behaviour."""
+        template = self.env.ref("event.event_subscription")
+        schedule = {
+            "interval_type": "after_sub",
+            "template_ref": f"mail.template,{template.id}",
+        }
+        state_mail = self.env.ref("prs_registration.mail_template_registration_confirmed")
+        for role in ("dflt", "ev_user", "ev_mgr", "cfg", "crd"):
+            user = self.users[role]
+            with self.assertRaises(AccessError, msg=role):
+                self.env["event.mail"].with_user(user).create(
+                    dict(schedule, event_id=self.program.id)
+                )
+            with self.assertRaises(AccessError, msg=role):
+                state_mail.with_user(user).write({"body_html": "<p>{{ object.answers }}</p>"})
+        for role in ("dflt", "ev_user", "ev_mgr", "crd"):
+            with self.assertRaises(AccessError, msg=role):
+                self.env["event.event.ticket"].with_user(self.users[role]).create(
+                    {"event_id": self.program.id, "name": "Seat"}
+                )
+        self.env["event.mail"].with_user(self.users["adm"]).create(
+            dict(schedule, event_id=self.program.id)
+        )
+        self.env["event.event.ticket"].with_user(self.users["cfg"]).create(
+            {"event_id": self.program.id, "name": "Seat"}
+        )
+        self.env["event.mail"].with_user(self.users["dflt"]).create(
+            dict(schedule, event_id=self.plain_event.id)
+        )
+
+    def test_coordinator_archives_no_registration(self):
+        """Archiving is no way around Confirm's capacity check (breaker D2)."""
+        registration = self.registration.with_user(self.users["crd"])
+        for vals in ({"active": False}, {"active": True}):
+            with self.assertRaises(AccessError, msg=vals):
+                registration.write(vals)
+        self.assertTrue(self.registration.active)
+
+    def test_followers_of_program_registrations_hidden(self):
+        """Followers of a program's registration are found by those who read it only
+        (breaker D3)."""
+        self.registration.message_subscribe(partner_ids=self.users["crd"].partner_id.ids)
+        domain = [("res_model", "=", "event.registration"), ("res_id", "=", self.registration.id)]
+        followers = self.env["mail.followers"]
+        self.assertTrue(followers.with_user(self.users["crd"]).search(domain))
+        for role in NO_PRS_ROLES + ("cfg",):
+            self.assertFalse(followers.with_user(self.users[role]).search(domain), role)
+        self.assertFalse(followers.with_user(self.other_coordinator).search(domain))
+
+    def test_form_state_through_actions_only(self):
+        """A configurator changes a form's state through its actions only (breaker D5)."""
+        cfg = self.users["cfg"]
+        for form, state in ((self.draft_form, "published"), (self.form, "draft")):
+            with self.assertRaises(AccessError, msg=state):
+                form.with_user(cfg).write({"state": state})
+        with self.assertRaises(AccessError):
+            self.env["form.form"].with_user(cfg).create(
+                {"name": "Forged", "code": "h7_acc_forged", "state": "published"}
+            )
+        self.form.with_user(cfg).action_new_version()
+        self.assertEqual(self.form.state, "draft")

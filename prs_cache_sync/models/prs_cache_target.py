@@ -128,7 +128,8 @@ class PrsCacheTarget(models.Model):
             if target.password:
                 # sudo: the password is written to the superuser-only field on purpose;
                 # administrators may set it but nobody reads it back.
-                target.sudo().redis_password = target.password
+                # the write that sets password notes the change (not this nested one)
+                target.sudo().with_context(prs_password_noted=True).redis_password = target.password
 
     def _compute_has_password(self):
         # Only the presence of a password is exposed, never its value (the superuser
@@ -188,7 +189,9 @@ class PrsCacheTarget(models.Model):
         # sudo: only whether a password is stored is read, for the audit note below
         had_password = {target.id: bool(target.sudo().redis_password) for target in self}
         result = super().write(vals)
-        if {"password", "redis_password"} & set(vals):
+        if {"password", "redis_password"} & set(vals) and not self.env.context.get(
+            "prs_password_noted"
+        ):
             self._prs_post_password_change(had_password)
         if {
             "url",

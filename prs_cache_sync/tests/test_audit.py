@@ -42,3 +42,11 @@ class TestTargetAudit(TransactionCase):
         for text in ("Password set.", "Password changed.", "Password cleared."):
             self.assertIn(text, notes)
         self.assertNotIn("s3cr3t", notes)
+
+    def test_password_in_url_noted_once(self):
+        """A password typed in the URL (moved to the password) is noted once, not once
+        per nested write (breaker D6)."""
+        self.target.write({"url": "redis://:typed-s3cr3t@127.0.0.1:3/0"})
+        notes = self._notes()
+        self.assertEqual(sum("Password set." in note for note in notes), 1, notes)
+        self.assertNotIn("typed-s3cr3t", " ".join(notes))

@@ -9,3 +9,4 @@ from . import test_program_tour
 from . import test_journey_preview
 from . import test_audit
 from . import test_program_privacy
+from . import test_program_children_access

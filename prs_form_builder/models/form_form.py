@@ -98,6 +98,8 @@ class FormForm(models.Model):
     def create(self, vals_list):
         if not self.env.su and any("current_version_id" in vals for vals in vals_list):
             raise AccessError(_("The published version of a form is set by publishing only."))
+        if not self.env.su and any(vals.get("state", "draft") != "draft" for vals in vals_list):
+            raise AccessError(_("A new form is a draft; it is published by Publish."))
         outer = not self.env.context.get("prs_defer_form_check")
         forms = super(FormForm, self.with_context(prs_defer_form_check=True)).create(vals_list)
         forms = forms.with_env(self.env)
@@ -109,6 +111,12 @@ class FormForm(models.Model):
         if "current_version_id" in vals and not self.env.su:
             # a version set by hand would skip sanitising and every publish check
             raise AccessError(_("The published version of a form is set by publishing only."))
+        if "state" in vals and not self.env.su:
+            # Publish, New Version, Archive and Restore change the state (as superuser,
+            # after their checks): a state written by hand would skip them
+            raise AccessError(
+                _("A form's state changes through Publish, New Version and Archive only.")
+            )
         tree_change = TREE_FIELDS.intersection(vals)
         if tree_change and not self.env.context.get("prs_allow_published_write"):
             published = self.filtered(lambda form: form.state == "published")
@@ -142,13 +150,15 @@ class FormForm(models.Model):
 
     def action_archive(self):
         result = super().action_archive()
-        self.with_context(prs_allow_published_write=True).write({"state": "archived"})
+        # sudo: the caller archived these forms with his own rights just above
+        self.sudo().with_context(prs_allow_published_write=True).write({"state": "archived"})
         return result
 
     def action_unarchive(self):
         result = super().action_unarchive()
         for form in self.filtered(lambda f: f.state == "archived"):
-            form.state = "published" if form.current_version_id else "draft"
+            # sudo: the caller unarchived the form with his own rights just above
+            form.sudo().state = "published" if form.current_version_id else "draft"
         return result
 
     # ------------------------------------------------------------------ checks
@@ -411,10 +421,13 @@ class FormForm(models.Model):
     def action_new_version(self):
         """Reopen a published form as a draft; its current version stays live until the
         next publish."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         for form in self:
             if form.state != "published":
                 raise UserError(_("Only a published form can get a new version."))
-            form.state = "draft"
+            # sudo: write right checked above; write() refuses the state to direct writes
+            form.sudo().state = "draft"
             form.message_post(
                 body=_("Draft of a new version opened (version %s stays live).", form.version)
             )

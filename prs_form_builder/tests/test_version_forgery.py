@@ -42,6 +42,28 @@ class TestVersionForgery(FormBuilder, TransactionCase):
         self.assertFalse(self.draft.current_version_id)
         self.assertNotIn("forged", str(self.version.tree))
 
+    @users("prs_forge_cfg", "prs_forge_adm")
+    def test_state_through_actions_only(self):
+        """A form's state is not written directly (breaker D5): a draft "published"
+        without a version, or a published form reopened without New Version, is
+        refused; the actions still change it."""
+        for form, state in ((self.draft, "published"), (self.published, "draft")):
+            for value in (state, "archived"):
+                with self.assertRaises(AccessError, msg=f"{form.code} {value}"):
+                    form.with_env(self.env).write({"state": value})
+        with self.assertRaises(AccessError):
+            self.env["form.form"].create(
+                {"name": "Forged", "code": "forge_st", "state": "published"}
+            )
+        self.assertEqual((self.draft.state, self.published.state), ("draft", "published"))
+        published = self.published.with_env(self.env)
+        published.action_new_version()
+        self.assertEqual(published.state, "draft")
+        published.action_archive()
+        self.assertEqual(published.state, "archived")
+        published.action_unarchive()  # its current version is live again
+        self.assertEqual(published.state, "published")
+
     @users("prs_forge_cfg")
     def test_publish_creates_the_version(self):
         """Publishing (with its checks) creates the version and sets it current, as the

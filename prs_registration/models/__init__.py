@@ -7,3 +7,5 @@ from . import form_field_template
 from . import prs_reveal_log
 from . import prs_intake_log
 from . import prs_metrics
+from . import mail_template
+from . import mail_followers

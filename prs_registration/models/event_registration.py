@@ -59,12 +59,15 @@ PRS_ACTION_FIELDS = frozenset(
         "prs_changes_message",
         "prs_changes_deadline",
         "prs_token_hash",
+        # archiving frees no seat (capacity counts archived registrations) and
+        # unarchiving would take one without Confirm's check (breaker D2)
+        "active",
     }
 )
 # on create, a coordinator picks the program (one he coordinates: record rules) and a
 # flow of it for a hand-made registration; its state is the intake's initial one
 # (HAND_MADE_STATE) and the answers come from the intake only
-PRS_INTAKE_FIELDS = PRS_ACTION_FIELDS - {"event_id", "flow_id", "prs_state", "state"}
+PRS_INTAKE_FIELDS = PRS_ACTION_FIELDS - {"event_id", "flow_id", "prs_state", "state", "active"}
 # a registration made by hand starts where the intake starts one: in progress, holding
 # no seat; it reaches the capacity check through Mark Submitted and Confirm
 HAND_MADE_STATE = "in_progress"
@@ -288,8 +291,10 @@ class EventRegistration(models.Model):
     def _prs_count_by_state(self, programs, states):
         """``{(program id, prs_state): count}`` of non-test registrations."""
         # sudo: capacity counts every registration of the program, also those the
-        # current user's record rules hide; only counts leave this method.
-        groups = self.sudo()._read_group(
+        # current user's record rules hide; only counts leave this method. Archived
+        # registrations count too: archiving is no way around the capacity.
+        registrations = self.sudo().with_context(active_test=False)
+        groups = registrations._read_group(
             [
                 ("event_id", "in", programs.ids),
                 ("prs_state", "in", list(states)),
@@ -639,7 +644,8 @@ class EventRegistration(models.Model):
         token = None
         if not registration:
             token = intake.new_token()
-            registration = self.create(
+            # the API user follows no registration (followers would list them all)
+            registration = self.with_context(mail_create_nosubscribe=True).create(
                 {
                     "event_id": program.id,
                     "flow_id": flow.id,
@@ -1114,6 +1120,9 @@ class EventRegistration(models.Model):
 
     def _prs_log_reveal(self, purpose):
         """Log (model + chatter) that the current user revealed these sensitive answers."""
+        # the user must read these registrations (the note below is logged as superuser)
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         logs = self.env["prs.reveal.log"]
         for registration in self:
             # sudo: only the codes of the encrypted answers are read
@@ -1127,14 +1136,16 @@ class EventRegistration(models.Model):
                     "purpose": purpose,
                 }
             )
-            registration.message_post(
-                body=_(
+            # a logged note (author: the user's partner): no email is sent, so a
+            # reviewer without an email address reveals too (breaker D6)
+            registration._message_log(
+                body=Markup("<p>%s</p>")
+                % _(
                     "Sensitive answers (%(codes)s) revealed by %(user)s (%(purpose)s).",
                     codes=", ".join(codes) or _("none"),
                     user=self.env.user.name,
                     purpose=purpose,
                 ),
-                subtype_xmlid="mail.mt_note",
             )
         return logs
 

@@ -91,10 +91,13 @@ class EventRegistrationMixin(models.AbstractModel):
     prs_state_changed_at = fields.Datetime(string="State Changed On", readonly=True, copy=False)
     # static columns fed from form fields mapped to them (name, email and phone are
     # event.registration's own columns)
-    prs_first_name = fields.Char(string="First Name")
-    prs_last_name = fields.Char(string="Last Name")
-    prs_country_code = fields.Char(string="Country")
-    prs_city = fields.Char(string="City")
-    prs_language = fields.Char(string="Language")
-    prs_gender = fields.Char(string="Gender")
-    prs_birthdate = fields.Date(string="Date of Birth")
+    # contact columns mapped from answers: correctable by coordinators (a typo in a
+    # name), every change tracked in the chatter; the answers stay the record of what
+    # the participant submitted (README "Access")
+    prs_first_name = fields.Char(string="First Name", tracking=True)
+    prs_last_name = fields.Char(string="Last Name", tracking=True)
+    prs_country_code = fields.Char(string="Country", tracking=True)
+    prs_city = fields.Char(string="City", tracking=True)
+    prs_language = fields.Char(string="Language", tracking=True)
+    prs_gender = fields.Char(string="Gender", tracking=True)
+    prs_birthdate = fields.Date(string="Date of Birth", tracking=True)

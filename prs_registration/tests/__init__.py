@@ -11,3 +11,4 @@ from . import test_form_conditions
 from . import test_query_budget
 from . import test_intake_privacy
 from . import test_access_privacy
+from . import test_access_breaker

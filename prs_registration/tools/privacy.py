@@ -7,6 +7,8 @@ variable, which wins. Several comma-separated keys rotate: the first encrypts, a
 decrypt (``MultiFernet``).
 """
 
+import contextlib
+import contextvars
 import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -22,6 +24,27 @@ class KeyMissingError(Exception):
     """No usable encryption key is configured."""
 
 
+class KeyRefusedError(KeyMissingError):
+    """The key is refused here: a mail template (or another template) is being rendered."""
+
+
+# True while a template is rendered (mail.render.mixin): a template's expressions run
+# with the sender's rights, often as superuser, and its output leaves the system, so no
+# sensitive answer is decrypted there, whatever method a template calls. A context
+# variable, unlike an Odoo context key, cannot be reset by the template itself.
+_RENDERING = contextvars.ContextVar("prs_rendering", default=False)
+
+
+@contextlib.contextmanager
+def rendering():
+    """Refuse the encryption key (:func:`get_fernet`) inside this block."""
+    token = _RENDERING.set(True)
+    try:
+        yield
+    finally:
+        _RENDERING.reset(token)
+
+
 def _key_text(config_misc):
     section = (config_misc or {}).get("prs_registration", {}) or {}
     values = read_section(
@@ -31,7 +54,13 @@ def _key_text(config_misc):
 
 
 def get_fernet(config_misc):
-    """Return a MultiFernet built from the configured keys; raise KeyMissingError."""
+    """Return a MultiFernet built from the configured keys; raise KeyMissingError
+    (KeyRefusedError while a template is rendered, see :func:`rendering`)."""
+    if _RENDERING.get():
+        raise KeyRefusedError(
+            "Sensitive answers are never decrypted while a template is rendered: a mail "
+            "shows no sensitive answer."
+        )
     keys = [key.strip() for key in _key_text(config_misc).split(",") if key.strip()]
     if not keys:
         raise KeyMissingError(
