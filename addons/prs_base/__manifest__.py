@@ -9,7 +9,7 @@
     "maintainers": ["global-prs"],
     "development_status": "Alpha",
     "depends": ["base"],
-    "data": ["security/prs_base_security.xml"],
+    "data": ["security/prs_base_security.xml", "security/ir.model.access.csv"],
     "pre_init_hook": "pre_init_hook",
     "installable": True,
     "application": False,

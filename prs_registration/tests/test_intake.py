@@ -1,3 +1,5 @@
+import signal
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -386,6 +388,39 @@ class TestIntake(PrsRegistrationCase):
             api_env["res.partner"].search([])
         with self.assertRaises(AccessError):
             api_env["event.registration"].browse(registration.id).write({"name": "x"})
+
+    def test_translated_error_after_cache_clear(self):
+        """The API user's first translated message after Odoo's caches were cleared
+        (setting any system parameter clears them) answers at once. ``_()`` validates
+        the call's language (``env.lang`` -> ``res.lang._lang_get_id``) or, without one,
+        reads the user's (``res.users.context_get`` -> ``res.lang.get_installed``), both
+        cached until a clear and then computed as the API user. Without read access on
+        ``res.lang`` that raised an access error whose own ``_()`` calls did the same,
+        several times per level: the worker hung until its time limit."""
+        payload = self.payload(program_id=self.program.id + 10**6)
+        api_env = self.env(user=self.api_user, context={"lang": "en_US"})
+        self.assertTrue(self.api_user.lang)  # read in this transaction (record cache)
+        self.env["ir.config_parameter"].set_param("prs_registration.test_clear", "1")
+
+        class Hang(BaseException):
+            """Not an Exception: no ``except Exception`` on the way swallows it."""
+
+        def hang(signum, frame):
+            raise Hang("a translation lookup took more than 20 s")
+
+        previous = signal.signal(signal.SIGALRM, hang)
+        signal.alarm(20)
+        started = time.monotonic()
+        try:
+            self.assertEqual(api_env.lang, "en_US")
+            self.assertEqual(api_env["res.users"].context_get()["lang"], self.api_user.lang)
+            result = self.Registration.with_env(api_env).prs_submit(payload)
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertIntakeError(result, "unknown_program")
+        self.assertEqual(result["errors"][0]["message"], "There is no such program.")
 
     def test_other_users_cannot_submit(self):
         """Users outside the API group are refused with an AccessError."""
