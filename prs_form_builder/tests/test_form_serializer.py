@@ -31,6 +31,7 @@ FIELD_KEYS = {
     "sensitive",
     "consent_text",
     "content",
+    "currency",
 }
 
 
