@@ -6,6 +6,10 @@ set -uo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$PRS_ROOT"
 DB=${PRS_TEST_DB:-prs_test_$$}
+# The run's own key prefix, whatever odoo.conf or the shell say (their key_prefix may be
+# the one of the developer's `make run` database): the install and the tests publish
+# under prs:<test database> only, and the clean-up below deletes that prefix only.
+export PRS_REDIS_PREFIX="prs:$DB"
 LOG=$(mktemp -t prs-install-XXXX.log)
 cleanup() {
     dropdb -h 127.0.0.1 -U odoo --if-exists "$DB" >/dev/null 2>&1
@@ -13,17 +17,16 @@ cleanup() {
     clean_redis
 }
 # The install publishes the demo program to the shared Redis (default target, prefix
-# prs:<database>): delete the test database's keys (SCAN + UNLINK by prefix) at the end.
+# PRS_REDIS_PREFIX = prs:<test database>): delete those keys (SCAN + UNLINK) at the end.
 clean_redis() {
-    PRS_TEST_DB_NAME=$DB python - <<'PY' || echo "[test] could not clean the Redis keys of $DB"
+    python - <<'PY' || echo "[test] could not clean the Redis keys of $DB"
 import configparser, os, re
 import redis
 conf = configparser.ConfigParser(interpolation=None)
 conf.read(os.path.join(os.environ["PRS_ROOT"], "odoo.conf"))
 section = conf["prs_cache_sync"] if conf.has_section("prs_cache_sync") else {}
 url = os.environ.get("PRS_REDIS_URL") or section.get("redis_url") or "redis://127.0.0.1:6379/0"
-prefix = os.environ.get("PRS_REDIS_PREFIX") or section.get("key_prefix") or ""
-prefix = prefix.strip() or "prs:" + os.environ["PRS_TEST_DB_NAME"]
+prefix = os.environ["PRS_REDIS_PREFIX"]  # prs:<test database>, never another database's
 client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
 pattern = re.sub(r"([\\*?\[\]])", r"\\\1", prefix) + ":*"
 batch, count = [], 0

@@ -4,7 +4,6 @@ in the middle of 200 publishes, a Redis that accepts connections and never answe
 
 import json
 import random
-import socket
 import threading
 import time
 import uuid
@@ -14,45 +13,13 @@ from common import PrsCommittedCase, RedisServer, session_redis, validate_schema
 
 from odoo.tests import tagged
 
+from odoo.addons.prs_cache_sync.tests.redis_server import SilentServer
 from odoo.addons.prs_cache_sync.tools import payloads
 
 PUBLISHES = 200
 KILL_AT, RESTART_AT = 50, 150
 PUBLISHERS = 20
 SCHEMAS = {"prs.step/1": "prs.step.1.json", "prs.program/1": "prs.program.1.json"}
-
-
-class SilentServer:
-    """A TCP server that accepts connections and never answers (a hung Redis)."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.connections = []
-        self.closed = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self.closed.is_set():
-            try:
-                connection, __ = self.sock.accept()
-            except OSError:
-                return
-            self.connections.append(connection)  # held open, never read, never answered
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def close(self):
-        self.closed.set()
-        self.sock.close()
-        for connection in self.connections:
-            connection.close()
 
 
 class RedisFaultCase(PrsCommittedCase):

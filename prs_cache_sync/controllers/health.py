@@ -7,14 +7,21 @@ import time
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
+from ..models import prs_cache_target
+
 _logger = logging.getLogger(__name__)
 
-# The report is computed at most once per HEALTH_CACHE_SECONDS per database and process:
-# many probes (or a flood of requests while Redis is unreachable, each ping waiting for
-# its timeouts) share one computation instead of tying up the workers.
+# The report is computed at most once per HEALTH_CACHE_SECONDS per database and process,
+# by one request at a time: the others (a flood of probes, anonymous or not) get the last
+# report at once, never a live ping. The refreshing request pings every target in
+# parallel under one deadline (prs.cache.target HEALTH_PING_DEADLINE), so no request waits
+# longer than that deadline plus a few queries, however many targets hang.
 HEALTH_CACHE_SECONDS = 5.0
+# A request that finds no report yet (the process's first ones) waits for the refreshing
+# request at most this long (the ping deadline and a margin for its queries).
+HEALTH_FIRST_WAIT_SECONDS = prs_cache_target.HEALTH_PING_DEADLINE + 0.5
 MONITORING_TOKEN_PARAM = "prs_cache_sync.monitoring_token"
-_CACHE = {}  # dbname -> (monotonic expiry, healthy, report)
+_CACHE = {}  # dbname -> (monotonic time the computation started, healthy, report)
 _LOCKS = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -26,14 +33,14 @@ def _db_lock(dbname):
 
 def monitoring_allowed(env):
     """True when the request may see details: it carries the monitoring token (system
-    parameter ``prs_cache_sync.monitoring_token``; header ``Authorization: Bearer <token>``
-    or ``?token=``), or comes from the session of a Global PRS administrator. ``env`` is a
-    superuser environment of the request's database."""
+    parameter ``prs_cache_sync.monitoring_token``) in the header
+    ``Authorization: Bearer <token>``, or comes from the session of a Global PRS
+    administrator. ``env`` is a superuser environment of the request's database. A token
+    in the query string (``?token=``) is ignored: URLs end up in access logs."""
     # sudo (env is the superuser's): the token is compared, never returned.
     token = env["ir.config_parameter"].get_param(MONITORING_TOKEN_PARAM) or ""
     header = request.httprequest.headers.get("Authorization", "")
     given = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    given = given or request.httprequest.args.get("token", "")
     if token and given and hmac.compare_digest(token.encode(), given.encode()):
         return True
     uid = request.session.uid if request.session else None
@@ -44,18 +51,35 @@ def monitoring_allowed(env):
 
 
 def cached_health(env):
-    """``(healthy, report)`` of ``env``'s database, at most HEALTH_CACHE_SECONDS old."""
+    """``(healthy, report)`` of ``env``'s database. A report younger than
+    HEALTH_CACHE_SECONDS is returned as is; an older one is refreshed by this request
+    unless another one is refreshing it, in which case the older report is returned at
+    once. Only with no report at all does a request wait for the refreshing one, at most
+    HEALTH_FIRST_WAIT_SECONDS (then it answers "fail": the check is still running)."""
     dbname = env.cr.dbname
     cached = _CACHE.get(dbname)
-    if cached and cached[0] > time.monotonic():
+    if cached and time.monotonic() - cached[0] < HEALTH_CACHE_SECONDS:
         return cached[1], cached[2]
-    with _db_lock(dbname):  # one computation at a time; the others read its result
+    lock = _db_lock(dbname)
+    if cached:
+        acquired = lock.acquire(blocking=False)
+    else:
+        acquired = lock.acquire(timeout=HEALTH_FIRST_WAIT_SECONDS)
+    if not acquired:
         cached = _CACHE.get(dbname)
-        if cached and cached[0] > time.monotonic():
+        if cached:
             return cached[1], cached[2]
+        return False, {"status": "fail", "problems": ["health check still running"]}
+    try:
+        cached = _CACHE.get(dbname)  # refreshed while this request waited for the lock
+        if cached and time.monotonic() - cached[0] < HEALTH_CACHE_SECONDS:
+            return cached[1], cached[2]
+        started = time.monotonic()
         healthy, report = env["prs.cache.target"]._prs_health()
-        _CACHE[dbname] = (time.monotonic() + HEALTH_CACHE_SECONDS, healthy, report)
+        _CACHE[dbname] = (started, healthy, report)
         return healthy, report
+    finally:
+        lock.release()
 
 
 def clear_cache():

@@ -21,8 +21,8 @@ class PrsMetricsController(http.Controller):
     )
     def prs_metrics(self, **kwargs):
         """Prometheus / OpenMetrics text of the request's database, for the monitoring
-        token (system parameter ``prs_cache_sync.monitoring_token``: header
-        ``Authorization: Bearer <token>`` or ``?token=``) or an administrator's session;
+        token (system parameter ``prs_cache_sync.monitoring_token``, in the header
+        ``Authorization: Bearer <token>`` only) or an administrator's session;
         403 for anyone else. OpenMetrics when the scraper asks for it (``Accept``)."""
         # superuser: the scrape has no user; it reads counts, names and timings only,
         # after the token (or the administrator's session) was checked.

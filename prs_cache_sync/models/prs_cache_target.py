@@ -1,4 +1,5 @@
 import logging
+import threading
 import time
 from datetime import timedelta
 
@@ -26,6 +27,8 @@ DOWN_GRACE = 30.0
 SUCCESS_TOUCH_INTERVAL = 60
 HEALTH_MAX_AGE_PARAM = "prs_cache_sync.health_max_pending_age"
 HEALTH_DEFAULT_MAX_AGE = 600  # seconds
+# All targets of a health report are pinged in parallel under this one deadline (seconds).
+HEALTH_PING_DEADLINE = 2.5
 ENVIRONMENT_PARAM = "prs_cache_sync.environment"
 ENVIRONMENT_SELECTION = [("production", "Production"), ("uat", "UAT")]
 
@@ -495,29 +498,60 @@ class PrsCacheTarget(models.Model):
     def _prs_health_max_age(self):
         return param_int(self.env, HEALTH_MAX_AGE_PARAM, HEALTH_DEFAULT_MAX_AGE)
 
-    def _prs_health_ping(self):
-        """``{"id", "name", "ok", "latency_ms", "error"}`` of one target: a PING through
-        its client. Only the target's name and id are given, never its URL or password,
-        and an error is named by its class, never by its (address-bearing) message."""
-        self.ensure_one()
-        started = time.perf_counter()
-        report = {
-            "id": self.id,
-            "name": self.name,
-            "environment": self._prs_get_settings()["environment"],
-            "ok": False,
-            "latency_ms": None,
-            "error": None,
-        }
-        environment_error = self._prs_environment_error()
-        if environment_error:
-            return dict(report, error="environment", environment_error=environment_error)
-        try:
-            self._prs_get_client().ping()
-        except Exception as error:  # any failure is reported, by its class only
-            return dict(report, error=type(error).__name__)
-        latency_ms = round((time.perf_counter() - started) * 1000, 1)
-        return dict(report, ok=True, latency_ms=latency_ms)
+    def _prs_health_ping(self, deadline=HEALTH_PING_DEADLINE):
+        """``{"id", "name", "environment", "ok", "latency_ms", "error"}`` of each target
+        in ``self``: a PING through its client, all targets in parallel threads, under
+        one overall ``deadline`` (seconds): a target that has not answered by then is
+        reported with ``"error": "timeout"`` (its thread ends at its socket timeout).
+        Only the target's name and id are given, never its URL or password, and an
+        error is named by its class, never by its (address-bearing) message."""
+        reports, pings = [], []
+        for target in self:  # settings and clients are read here, in the request's thread
+            report = {
+                "id": target.id,
+                "name": target.name,
+                "environment": target._prs_get_settings()["environment"],
+                "ok": False,
+                "latency_ms": None,
+                "error": None,
+            }
+            environment_error = target._prs_environment_error()
+            if environment_error:
+                report.update(error="environment", environment_error=environment_error)
+                reports.append(report)
+                continue
+            try:
+                client = target._prs_get_client()
+            except Exception as error:  # any failure is reported, by its class only
+                reports.append(dict(report, error=type(error).__name__))
+                continue
+            reports.append(report)
+            pings.append((len(reports) - 1, client))
+        results = {}
+
+        def ping(index, client):
+            # the thread touches the redis-py client only (thread-safe), never the ORM
+            started = time.perf_counter()
+            try:
+                client.ping()
+            except Exception as error:  # any failure is reported, by its class only
+                results[index] = {"error": type(error).__name__}
+            else:
+                latency_ms = round((time.perf_counter() - started) * 1000, 1)
+                results[index] = {"ok": True, "latency_ms": latency_ms}
+
+        threads = [
+            threading.Thread(target=ping, args=item, name="prs-health-ping", daemon=True)
+            for item in pings
+        ]
+        end = time.monotonic() + deadline
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0.0, end - time.monotonic()))
+        for index, __ in pings:
+            reports[index].update(dict(results).get(index, {"error": "timeout"}))
+        return reports
 
     @api.model
     def _prs_health_outbox(self):
@@ -592,7 +626,7 @@ class PrsCacheTarget(models.Model):
         is older than ``prs_cache_sync.health_max_pending_age`` seconds (default 600)."""
         self.env.cr.execute(SQL("SELECT 1"))
         database_ok = self.env.cr.fetchone() == (1,)
-        targets = [target._prs_health_ping() for target in self._prs_get_active_targets()]
+        targets = self._prs_get_active_targets()._prs_health_ping()
         outbox = self._prs_health_outbox()
         problems = [
             f"target {target['name']} serves {target['environment']}, "

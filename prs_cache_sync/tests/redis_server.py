@@ -2,7 +2,8 @@
 
 Plain Python (no Odoo import) so that the benchmarks can use it too. A server is a
 real ``redis-server`` child process on 127.0.0.1 and a free port; it never touches the
-shared Redis on 6379.
+shared Redis on 6379. :class:`SilentServer` is a hung Redis: it accepts connections and
+never answers.
 """
 
 import shutil
@@ -10,6 +11,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 
@@ -131,3 +133,37 @@ class RedisServer:
         self.stop()
         if self.directory:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers (a hung
+    Redis): every command sent to :attr:`url` waits for the client's socket timeout."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.connections = []
+        self.closed = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.closed.is_set():
+            try:
+                connection, __ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(connection)  # held open, never read, never answered
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def close(self):
+        self.closed.set()
+        self.sock.close()
+        for connection in self.connections:
+            connection.close()

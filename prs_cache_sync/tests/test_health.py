@@ -1,6 +1,9 @@
 import os
+import threading
+import time
 from unittest.mock import patch
 
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from odoo.tests import HttpCase, tagged
@@ -10,6 +13,7 @@ from odoo.addons.prs_cache_sync.models import prs_cache_target
 from odoo.addons.prs_cache_sync.tools import redis_io
 
 from .common import RedisServer
+from .redis_server import SilentServer
 
 PASSWORD = "h6-health-s3cret"
 TOKEN = "h6-monitoring-token"
@@ -201,7 +205,96 @@ class TestHealth(HttpCase):
         names = {family.name for family in text_string_to_metric_families(response.text)}
         self.assertIn("prs_cache_outbox_backlog", names)
         om = self.url_open(
-            f"/prs/metrics?token={TOKEN}",
-            headers={"Accept": "application/openmetrics-text; version=1.0.0"},
+            "/prs/metrics",
+            headers={
+                "Accept": "application/openmetrics-text; version=1.0.0",
+                "Authorization": f"Bearer {TOKEN}",
+            },
         )
         self.assertTrue(om.text.endswith("# EOF\n"))
+
+    def test_token_in_query_string_ignored(self):
+        """The token is taken from the Authorization header only: a ``?token=`` (which
+        access logs record with the URL) gives neither metrics nor details."""
+        self.assertEqual(self.url_open(f"/prs/metrics?token={TOKEN}").status_code, 403)
+        response = self.url_open(f"/prs/health?token={TOKEN}")
+        self.assertEqual(response.json(), {"status": "ok"})
+
+    def _hung_targets(self, count=3):
+        """``count`` active targets on a Redis that accepts connections and never
+        answers, with 5-second socket timeouts: each PING waits longer than the deadline."""
+        silent = SilentServer()
+        self.addCleanup(silent.close)
+        return (
+            self.env["prs.cache.target"]
+            .with_context(prs_cache_no_initial_sync=True)
+            .create(
+                [
+                    {
+                        "name": f"Hung {n}",
+                        "url": silent.url,
+                        "key_prefix": f"prs:h6hung{n}",
+                        "socket_timeout": 5,
+                    }
+                    for n in range(count)
+                ]
+            )
+        )
+
+    def test_hung_targets_within_deadline(self):
+        """Three hung targets are pinged in parallel under one deadline: the probe
+        answers 503 within about 3 s, naming each of them (sequential pings took 15 s)."""
+        self._hung_targets()
+        started = time.monotonic()
+        response, report = self._get()
+        elapsed = time.monotonic() - started
+        self.assertLess(elapsed, prs_cache_target.HEALTH_PING_DEADLINE + 1.0, report)
+        self.assertEqual(response.status_code, 503, report)
+        hung = [target for target in report["targets"] if target["name"].startswith("Hung")]
+        self.assertEqual([target["error"] for target in hung], ["timeout"] * 3)
+        for n in range(3):
+            self.assertIn(f"target Hung {n} unreachable", report["problems"])
+
+    def test_concurrent_probes_do_not_serialize(self):
+        """Ten probes at once while three targets hang: one request refreshes, the
+        others get its report (or the last one) without pinging: all ten are answered
+        within twice the deadline."""
+        self._hung_targets()
+        cookies = self.opener.cookies
+        url = self.base_url() + "/prs/health"
+        answers = []
+
+        def probe():
+            with requests.Session() as session:
+                session.cookies.update(cookies)
+                answers.append(session.get(url, timeout=30).status_code)
+
+        threads = [threading.Thread(target=probe) for __ in range(10)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        elapsed = time.monotonic() - started
+        self.assertEqual(answers, [503] * 10)
+        self.assertLess(elapsed, 2 * prs_cache_target.HEALTH_PING_DEADLINE, elapsed)
+
+    def test_refresh_in_progress_answers_last_report(self):
+        """While another request refreshes an expired report, a probe gets the last
+        report at once instead of waiting for (or repeating) the pings."""
+        self._hung_targets()
+        dbname = self.env.cr.dbname
+        health._CACHE[dbname] = (time.monotonic() - 60, True, {"status": "ok"})
+        lock = health._db_lock(dbname)
+        lock.acquire()  # a refresh in progress in another request
+        try:
+            started = time.monotonic()
+            response, report = self._get(None)
+            elapsed = time.monotonic() - started
+        finally:
+            lock.release()
+        self.assertEqual((response.status_code, report), (200, {"status": "ok"}))
+        self.assertLess(elapsed, 1.0)
+        # with no refresh running, the expired report is refreshed: the hung targets show
+        response, report = self._get(None)
+        self.assertEqual((response.status_code, report), (503, {"status": "fail"}))

@@ -33,6 +33,34 @@ class TestSettings(PrsCacheCase):
         with self._patch_config(dict(conf, key_prefix="eu")):
             self.assertEqual(target._prs_get_prefix(), "eu")
 
+    def test_password_with_slash_or_at(self):
+        """A password with an unencoded ``/`` or ``@`` is read whole, to the last ``@``
+        before the host: none of it stays in the URL, the effective URL or a redacted
+        message (it used to be cut at the first ``/`` or ``@`` and partly shown)."""
+        cases = {
+            "redis://:ab12/cd34@h:6379/0": ("redis://h:6379/0", "ab12/cd34"),
+            "redis://:pq@ss99@h/0": ("redis://h/0", "pq@ss99"),
+            "rediss://app:xx/yy@zz@h:1/2?db=0": ("rediss://app@h:1/2?db=0", "xx/yy@zz"),
+            "redis://h/0?password=kk@ll": ("redis://h/0", "kk@ll"),
+        }
+        target = self.env.ref("prs_cache_sync.prs_cache_target_default")
+        for url, (clean, password) in cases.items():
+            pieces = password.replace("@", "/").split("/")
+            with self.subTest(url=url):
+                self.assertEqual(settings.split_password(url), (clean, password))
+                redacted = settings.redact(f"Error connecting to {url}.")
+                self.assertFalse([piece for piece in pieces if piece in redacted], redacted)
+                conf = dict(settings.read_config({}, {}), redis_url=url)
+                with self._patch_config(conf):
+                    target.invalidate_recordset(["effective_url"])
+                    self.assertEqual(target.effective_url, clean)
+        record = (
+            self.env["prs.cache.target"]
+            .with_context(prs_cache_no_initial_sync=True)
+            .create({"name": "Slash", "url": "redis://:ab12/cd34@h:6379/0", "key_prefix": "prs:sl"})
+        )
+        self.assertEqual((record.url, record.effective_url), ("redis://h:6379/0",) * 2)
+
     def _patch_config(self, values):
         from unittest.mock import patch
 

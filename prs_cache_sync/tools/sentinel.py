@@ -72,18 +72,6 @@ def check_url(url):
     return None
 
 
-def split_password(url):
-    """``(url without password, password or None)``; the user name is kept."""
-    rest = url[len(PREFIX) :]
-    netloc, slash, path = rest.partition("/")
-    userinfo, at, hosts = netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url, None
-    user, __, secret = userinfo.partition(":")
-    netloc = f"{user}@{hosts}" if user else hosts
-    return f"{url[: len(PREFIX)]}{netloc}{slash}{path}", unquote(secret)
-
-
 def client_from_url(url, **kwargs):
     """Like ``redis.Redis.from_url(url, **kwargs)``, also for ``redis+sentinel://``
     URLs: a client of the service's current master. ``password``/``username`` in

@@ -38,9 +38,8 @@ ENV_VARS = {
     "ssl_key_file": "PRS_REDIS_SSL_KEY_FILE",
 }
 
-_URL_PASSWORD_RE = re.compile(
-    r"((?:rediss?|redis\+sentinel)://)([^:@/\s]*):([^@/\s]*)@", re.IGNORECASE
-)
+# a Redis URL in a text: scheme and the rest of the URL (to the next white space)
+_URL_RE = re.compile(r"((?:rediss?|redis\+sentinel)://)(\S+)", re.IGNORECASE)
 # ``?password=...`` / ``&password=...`` in a URL's query (redis-py reads it too)
 _QUERY_PASSWORD_RE = re.compile(r"([?&]password=)[^&#\s]*", re.IGNORECASE)
 
@@ -142,45 +141,77 @@ def check_url(url):
     return None
 
 
+def _userinfo(rest):
+    """``(user, index of the "@" ending the user info)`` of ``rest`` (a URL after
+    ``scheme://``) when it holds a password, else ``None``. A password may hold
+    unencoded ``/`` and ``@`` (``redis://:ab/cd@h/0``, ``redis://:p@ss@h/0``): the user
+    info runs to the LAST ``@`` of the URL, except an ``@`` in a ``password=`` query
+    parameter (``redis://h/0?password=a@b``)."""
+    end = rest.rfind("@")
+    while end >= 0 and _QUERY_PASSWORD_RE.search(rest[:end]):
+        end = rest.rfind("@", 0, end)
+    user, colon, __ = rest[:end].partition(":") if end >= 0 else ("", "", "")
+    if not colon or any(mark in user for mark in "/?#"):
+        return None
+    return user, end
+
+
+def _split_userinfo(url):
+    """``(url without the password of its user info, password or None)``: everything
+    between ``scheme://[user]:`` and the last ``@`` before the host is the password
+    (percent-decoded as redis-py does: ``p%40ss`` is ``p@ss``); the user name is kept."""
+    scheme, sep, rest = (url or "").partition("://")
+    found = _userinfo(rest) if sep else None
+    if not found:
+        return url, None
+    user, end = found
+    password = unquote(rest[len(user) + 1 : end])
+    return f"{scheme}://{user + '@' if user else ''}{rest[end + 1 :]}", password
+
+
 def split_password(url):
-    """Return ``(url without password, password or None)``; the user name is kept."""
+    """Return ``(url without password, password or None)``; the user name is kept. The
+    password of the user info (see :func:`_split_userinfo`) wins over ``?password=``,
+    as in redis-py; both are taken out of the URL."""
+    url, password = _split_userinfo(url)
     if sentinel.is_sentinel_url(url):
-        return sentinel.split_password(url)
+        return url, password
     try:
         parts = urlsplit(url or "")
-        port = parts.port  # raises on a non-numeric port
+        if parts.port is None:  # reading the port raises on a non-numeric one
+            pass
     except ValueError:
-        return url, None  # unusable: check_url names the problem, the client refuses it
+        return url, password  # unusable: check_url names the problem, the client refuses it
     query = parse_qsl(parts.query, keep_blank_values=True)
     query_password = [value for name, value in query if name.lower() == "password"]
     if query_password:
-        # ``?password=``: moved out like a password in the user part (which wins, as
-        # in redis-py); parse_qsl already decoded it
+        # ``?password=``: moved out like a password in the user part; parse_qsl
+        # already decoded it
         parts = parts._replace(
             query=urlencode([(name, value) for name, value in query if name.lower() != "password"])
         )
         url = urlunsplit(parts)
-    if parts.password is None:
-        return url, (query_password[0] if query_password else None)
-    netloc = parts.hostname or ""
-    if ":" in netloc:  # IPv6 literal
-        netloc = f"[{netloc}]"
-    if port:
-        netloc = f"{netloc}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    # percent-encoded as redis-py decodes it (``p%40ss`` is ``p@ss``)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), (
-        unquote(parts.password)
-    )
+    if password is None and query_password:
+        password = query_password[0]
+    return url, password
 
 
 def redact(text, secrets=()):
-    """Mask passwords in ``text``: any ``scheme://user:password@`` part and every
-    given secret."""
+    """Mask passwords in ``text``: the password of any Redis URL's user info (to the
+    last ``@`` before the host, as :func:`split_password` reads it), any
+    ``password=`` query parameter, and every given secret."""
     if not text:
         return text
-    text = _URL_PASSWORD_RE.sub(r"\1\2:***@", str(text))
+
+    def mask(match):
+        rest = match.group(2)
+        found = _userinfo(rest)
+        if found:
+            user, end = found
+            rest = f"{user}:***{rest[end:]}"
+        return match.group(1) + rest
+
+    text = _URL_RE.sub(mask, str(text))
     text = _QUERY_PASSWORD_RE.sub(r"\1***", text)
     for secret in secrets:
         if secret:

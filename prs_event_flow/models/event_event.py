@@ -337,20 +337,20 @@ class EventEvent(models.Model):
         ``condition_values``)."""
         self.ensure_one()
         default_lang = self._prs_program_languages()[self.id][1]
-        # read in the default language, its languages computed once (not again there)
-        program = self if default_lang == self.env.lang else self.with_context(lang=default_lang)
+        if default_lang != self.env.lang:
+            return self.with_context(lang=default_lang)._prs_program_context()
         return {
-            "id": program.id,
-            "code": program.prs_code or "",
-            "name": program.name or "",
-            "type": program.event_type_id.prs_type_code or "",
-            "fee": program.prs_fee,
-            "currency": program.prs_currency_id.name or "",
-            "seats_limited": program.seats_limited,
-            "seats_max": program.seats_max,
-            "waitlist_allowed": program.prs_waitlist_allowed,
-            "date_begin": program.date_begin.date().isoformat() if program.date_begin else None,
-            "date_end": program.date_end.date().isoformat() if program.date_end else None,
+            "id": self.id,
+            "code": self.prs_code or "",
+            "name": self.name or "",
+            "type": self.event_type_id.prs_type_code or "",
+            "fee": self.prs_fee,
+            "currency": self.prs_currency_id.name or "",
+            "seats_limited": self.seats_limited,
+            "seats_max": self.seats_max,
+            "waitlist_allowed": self.prs_waitlist_allowed,
+            "date_begin": self.date_begin.date().isoformat() if self.date_begin else None,
+            "date_end": self.date_end.date().isoformat() if self.date_end else None,
         }
 
     def action_prs_view_flows(self):
