@@ -32,7 +32,15 @@ ACCEPTED = {
     r"^x$|y": ["x", "y", "xy"],
     r"[\d\-+() ]{6,20}": ["+41 (22) 123-45", "12345", "abc-def"],
     r"\.\*\+\?\(\)\[\]\{\}\|\^\$\\\/": [".*+?()[]{}|^$\\/", "x"],
+    r"[\u0041-\ud7ff\ue000-\uffff]+": ["Aé", "A😀", "😀"],  # ranges around the halves
 }
+# surrogate halves (D800-DFFF): JavaScript (no u flag) matches an emoji with them, RE2
+# never (breaker D1 of issue 13 item 4)
+SURROGATE_PATTERNS = [
+    r"\ud83d\ude00",  # JavaScript: the emoji 😀
+    r"[\ud800-\udfff]+",  # JavaScript: both halves of any emoji
+    r"[\u0041-\uffff]+",  # a range reaching the halves: JavaScript takes an emoji
+]
 # refused at save: unsupported, or read differently by RE2 and JavaScript
 REFUSED = [
     r"(?=a)a",  # lookahead: not in RE2
@@ -59,6 +67,7 @@ REFUSED = [
     r"(a{1000}){1000}",  # RE2 program too large
     r"😀+",  # JavaScript repeats the second UTF-16 unit of the emoji only
     r"[😀-😂]",  # JavaScript: a range between surrogates
+    *SURROGATE_PATTERNS,
 ]
 
 
@@ -137,6 +146,15 @@ class TestPatternNode(BaseCase):
                 self.assertNotIn("error", reference)
                 self.assertEqual(pattern.fullmatch(text, value), reference["match"])
 
+    def test_surrogate_patterns_are_refused(self):
+        """Surrogate halves, or a class range reaching them, match an emoji in
+        JavaScript and nothing in RE2: refused, with a reason naming them."""
+        cases = [(p, "😀") for p in SURROGATE_PATTERNS]
+        for (text, __), reference in zip(cases, run_node(cases), strict=True):
+            with self.subTest(pattern=text):
+                self.assertEqual(reference, {"match": True})
+                self.assertRegex(pattern.check(text) or "", "surrogate")
+
     def test_javascript_refusals_are_refused(self):
         """A pattern JavaScript cannot compile is refused on the server too."""
         cases = [(p, "") for p in REFUSED]
@@ -156,6 +174,6 @@ class TestPatternAtSave(TransactionCase):
         section = self.env["form.section"].create({"page_id": page.id, "code": "s", "title": "S"})
         values = {"section_id": section.id, "code": "f", "label": "F", "field_type": "text"}
         record = self.env["form.field"].create(dict(values, pattern=r"[A-Z]{2}\d{6}"))
-        for text in (r"(?=a)a", r"(a)\1", r"\p{L}+"):
+        for text in (r"(?=a)a", r"(a)\1", r"\p{L}+", *SURROGATE_PATTERNS):
             with self.subTest(pattern=text), self.assertRaisesRegex(ValidationError, "pattern"):
                 record.write({"pattern": text})

@@ -16,7 +16,10 @@ both engines read the same way and returns the RE2 spelling of it (or raises
 Refused: lookaround, backreferences, named groups, inline flags, ``\\p``, ``\\0``,
 ``\\c``, other letter escapes (RE2 and JavaScript read them differently), a ``{`` that
 is not a quantifier, a quantifier with nothing to repeat, characters outside the Basic
-Multilingual Plane (JavaScript reads them as two UTF-16 units). Matching runs in RE2 (no
+Multilingual Plane (JavaScript reads them as two UTF-16 units), surrogate code units
+D800-DFFF (``\\ud83d\\ude00`` is an emoji for JavaScript, nothing RE2 can match) and a
+class range reaching them (``[\\u0041-\\uffff]`` takes each half of an emoji in
+JavaScript, not the emoji in RE2). Matching runs in RE2 (no
 backtracking: time linear in the answer's length). One difference remains by design: in
 an answer, a character outside the Basic Multilingual Plane (an emoji) is one character
 for RE2 and two UTF-16 units for JavaScript's ``.``, ``\\S``, ``\\W`` and negated classes.
@@ -41,6 +44,10 @@ HEX = "0123456789abcdefABCDEF"
 # escapes read alike: class shorthands and control characters (RE2 spells \v \x{0b})
 SAME_ESCAPES = {"d": r"\d", "D": r"\D", "w": r"\w", "W": r"\W"}
 CONTROL_ESCAPES = {"t": r"\t", "n": r"\n", "r": r"\r", "f": r"\f", "v": r"\x{0b}"}
+CONTROL_CODES = {"t": 0x09, "n": 0x0A, "r": 0x0D, "f": 0x0C, "v": 0x0B}
+# UTF-16 surrogate halves: JavaScript (no u flag) pairs \uD83D\uDE00 into an emoji, RE2
+# reads no such character
+SURROGATES = (0xD800, 0xDFFF)
 PUNCTUATION = set("\\^$.|?*+()[]{}/-,:=!<>#&~'\"%@`;_ ")
 
 
@@ -48,36 +55,58 @@ class PatternError(ValueError):
     """A pattern the server and the renderer would not read the same way."""
 
 
+def _check_not_surrogate(code):
+    if SURROGATES[0] <= code <= SURROGATES[1]:
+        raise PatternError(
+            f"\\u{code:04x} is half of a UTF-16 surrogate pair (D800-DFFF): JavaScript joins such "
+            "halves into one character outside the Basic Multilingual Plane, which "
+            "patterns do not support"
+        )
+
+
+def _check_range(low, high):
+    """Refuse a class range ``low-high`` that reaches the surrogate halves."""
+    if low <= SURROGATES[1] and high >= SURROGATES[0]:
+        raise PatternError(
+            f"the range \\u{low:04x}-\\u{high:04x} reaches the UTF-16 surrogate halves "
+            "(D800-DFFF): "
+            "JavaScript matches each half of a character outside the Basic Multilingual "
+            "Plane (an emoji) with it, the server does not; end the range before \\ud800 "
+            "or start it after \\udfff"
+        )
+
+
 def _escape(pattern, index, in_class):
     """RE2 spelling of the escape at ``pattern[index]`` (the backslash); return
-    ``(text, next index, is a single character)``."""
+    ``(text, next index, code point of the single character it is, else None)``."""
     if index + 1 >= len(pattern):
         raise PatternError("the pattern ends with a lone backslash")
     char = pattern[index + 1]
     if char in SAME_ESCAPES:
-        return SAME_ESCAPES[char], index + 2, False
+        return SAME_ESCAPES[char], index + 2, None
     if char in CONTROL_ESCAPES:
-        return CONTROL_ESCAPES[char], index + 2, True
+        return CONTROL_ESCAPES[char], index + 2, CONTROL_CODES[char]
     if char == "s":
-        return (JS_SPACE if in_class else f"[{JS_SPACE}]"), index + 2, False
+        return (JS_SPACE if in_class else f"[{JS_SPACE}]"), index + 2, None
     if char == "S":
         if in_class:
             raise PatternError(r"\S inside a character class is not supported")
-        return f"[^{JS_SPACE}]", index + 2, False
+        return f"[^{JS_SPACE}]", index + 2, None
     if char in "bB" and not in_class:
-        return "\\" + char, index + 2, False
+        return "\\" + char, index + 2, None
     if char == "x":
         digits = pattern[index + 2 : index + 4]
         if len(digits) != 2 or any(d not in HEX for d in digits):
             raise PatternError(r"\x must be followed by two hexadecimal digits")
-        return f"\\x{{{digits}}}", index + 4, True
+        return f"\\x{{{digits}}}", index + 4, int(digits, 16)
     if char == "u":
         digits = pattern[index + 2 : index + 6]
         if len(digits) != 4 or any(d not in HEX for d in digits):
             raise PatternError(r"\u must be followed by four hexadecimal digits")
-        return f"\\x{{{digits}}}", index + 6, True
+        _check_not_surrogate(int(digits, 16))
+        return f"\\x{{{digits}}}", index + 6, int(digits, 16)
     if char in PUNCTUATION:
-        return ("\\" + char) if char != " " else " ", index + 2, True
+        return ("\\" + char) if char != " " else " ", index + 2, ord(char)
     raise PatternError(
         f"the escape \\{char} is not supported (the renderer and the server read it "
         "differently, or not at all)"
@@ -93,7 +122,8 @@ def _class(pattern, index):
         index += 1
     if index < len(pattern) and pattern[index] == "]":
         raise PatternError("an empty character class [] (or one starting with ]) is ambiguous")
-    previous_single = False
+    previous = None  # code point of the previous single character (a range may start)
+    low = None  # code point of a range's start once its "-" is read
     while index < len(pattern):
         char = pattern[index]
         if char == "]":
@@ -102,24 +132,25 @@ def _class(pattern, index):
         if char == "[":
             raise PatternError("escape [ inside a character class as \\[")
         if char == "\\":
-            text, index, single = _escape(pattern, index, in_class=True)
-            out.append(text)
-            previous_single = single
-            continue
-        if char == "-" and previous_single and pattern[index + 1 : index + 2] not in ("]", ""):
+            text, index, code = _escape(pattern, index, in_class=True)
+        # a range: "-" between two single characters (not before "]" or the end)
+        elif char == "-" and previous is not None and pattern[index + 1 : index + 2] not in "]":
             out.append("-")
             index += 1
-            previous_single = False
+            previous, low = None, previous
             continue
-        if ord(char) > 0xFFFF:
-            raise PatternError(
-                f"the character {char} is outside the Basic Multilingual Plane: JavaScript "
-                "reads it as two UTF-16 units"
-            )
-        out.append("\\-" if char == "-" else char)
-        previous_single = True
-        index += 1
+        else:
+            text, index, code = _class_literal(char), index + 1, ord(char)
+        if low is not None and code is not None:
+            _check_range(low, code)
+        out.append(text)
+        previous, low = code, None
     raise PatternError("a character class is not closed with ]")
+
+
+def _class_literal(char):
+    _check_char(char)
+    return "\\-" if char == "-" else char
 
 
 def _quantifier(pattern, index):
@@ -170,14 +201,20 @@ def _group_open(pattern, index):
     return "(", index + 1
 
 
-def _literal(char):
-    if char in "]}":
-        raise PatternError(f"escape {char} as \\{char}")
+def _check_char(char):
+    """Refuse a character JavaScript reads as other than one UTF-16 unit of it."""
     if ord(char) > 0xFFFF:
         raise PatternError(
             f"the character {char} is outside the Basic Multilingual Plane: JavaScript "
             "reads it as two UTF-16 units"
         )
+    _check_not_surrogate(ord(char))
+
+
+def _literal(char):
+    if char in "]}":
+        raise PatternError(f"escape {char} as \\{char}")
+    _check_char(char)
     return char
 
 
