@@ -89,6 +89,24 @@ class EventEvent(models.Model):
             program.event_mail_ids = program.event_mail_ids
         return res
 
+    def write(self, vals):
+        """An event turned into a program (given a program code) loses the mail schedule
+        it had as a plain event: Odoo's defaults or its template's, made for Odoo's
+        behaviour, not added to the program on purpose (breaker D2 of issue 13 item 9).
+        Lines given in the same write are kept."""
+        becoming = self.browse()
+        if vals.get("prs_code"):
+            becoming = self.filtered(lambda event: not event.prs_code)
+        # sudo: the lines are only collected to be removed below
+        plain_lines = becoming.sudo().event_mail_ids
+        res = super().write(vals)
+        # sudo: the write passed (the caller may change these events, prs_event_flow
+        # checks the program rules); only the lines the events had before becoming
+        # programs are removed, with their per-registration lines; none is added or
+        # changed (a configurator may not touch a program's schedule otherwise).
+        plain_lines.exists().unlink()
+        return res
+
     def _prs_promote_waitlist(self):
         """Confirm the oldest waitlisted registrations while seats are free."""
         registrations = self.env["event.registration"]

@@ -418,9 +418,24 @@ class EventRegistration(models.Model):
         """Reopen ``steps`` of each registration and tell the participant why; the
         participant may answer until ``deadline`` (default: the program start), even
         after the registration window closed. Only steps its answers show are reopened
-        (a hidden one could never be answered)."""
+        (a hidden one could never be answered). A deadline already past (given, or the
+        program start by default) is refused."""
         self._prs_check_states({"submitted", "waitlisted"}, _("request changes of"))
+        now = fields.Datetime.now()
         for registration in self:
+            # a past deadline would leave the registration in changes requested, refusing
+            # every answer with ``closed`` once the window closes (breaker D3)
+            if (deadline or registration.event_id.date_begin) <= now:
+                raise UserError(
+                    _(
+                        "The deadline for the changes of %(registration)s (%(deadline)s UTC)"
+                        " is past: choose a later deadline.",
+                        registration=registration.display_name,
+                        deadline=fields.Datetime.to_string(
+                            deadline or registration.event_id.date_begin
+                        ),
+                    )
+                )
             visible = registration.flow_id._prs_navigation(registration._prs_plain_answers())
             reopened = steps.filtered(lambda s, v=visible["steps"]: s in v)
             if not reopened:

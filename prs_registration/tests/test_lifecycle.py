@@ -160,6 +160,47 @@ class TestLifecycle(PrsRegistrationCase):
         other.with_user(self.coordinator).action_prs_confirm()
         self.assertTrue(self.program.event_mail_ids.mail_registration_ids)
 
+    def test_event_turned_program_drops_plain_schedule(self):
+        """Breaker D2 of item 9: a plain event given a program code loses the schedule
+        Odoo gave it as a plain event (its confirmation would follow the PRS one); a
+        line given in the same write, and lines added later, are kept."""
+        now = fields.Datetime.now()
+        dates = {"date_begin": now + timedelta(days=5), "date_end": now + timedelta(days=6)}
+        plain = self.env["event.event"].create(dict(dates, name="Plain then program"))
+        other = self.env["event.event"].create(dict(dates, name="Plain, then with a line"))
+        self.assertTrue(plain.event_mail_ids)
+        plain.write({"prs_code": "REG-PLAIN"})
+        self.assertTrue(plain.prs_is_program)
+        self.assertFalse(plain.event_mail_ids)
+        template = self.env.ref("event.event_subscription")
+        line = {"interval_type": "after_sub", "template_ref": f"mail.template,{template.id}"}
+        other.write({"prs_code": "REG-PLAIN-2", "event_mail_ids": [fields.Command.create(line)]})
+        self.assertEqual(len(other.event_mail_ids), 1)
+        # a program code changed later leaves the program's schedule alone
+        other.write({"prs_code": "REG-PLAIN-3"})
+        self.assertEqual(len(other.event_mail_ids), 1)
+
+    def test_request_changes_refuses_a_past_deadline(self):
+        """Breaker D3 of item 3: a deadline already past (given, or the program start
+        by default) is refused by the wizard and the model method, and the registration
+        stays as it was (it would refuse every answer with ``closed``)."""
+        registration = self.register()
+        now = fields.Datetime.now()
+        with self.assertRaisesRegex(UserError, "past"):
+            past = now - timedelta(hours=1)
+            self._request_changes(registration, self.step_personal, deadline=past)
+        with self.assertRaisesRegex(UserError, "past"):
+            registration.with_user(self.coordinator)._prs_request_changes(
+                self.step_personal, "Fix it", deadline=now - timedelta(minutes=1)
+            )
+        self.program.write({"date_begin": now - timedelta(hours=2)})
+        with self.assertRaisesRegex(UserError, "past"):
+            registration.with_user(self.coordinator)._prs_request_changes(
+                self.step_personal, "Fix it"
+            )
+        self.assertEqual(registration.prs_state, "submitted")
+        self._request_changes(registration, self.step_personal, deadline=now + timedelta(hours=1))
+
     def test_state_change_tracked(self):
         """The state change is tracked in the chatter with its author."""
         registration = self.register()

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class EventRegistrationRequestChanges(models.TransientModel):
@@ -26,6 +27,14 @@ class EventRegistrationRequestChanges(models.TransientModel):
     def _compute_flow_ids(self):
         for wizard in self:
             wizard.flow_ids = wizard.registration_ids.flow_id
+
+    @api.constrains("deadline")
+    def _check_deadline(self):
+        for wizard in self:
+            if wizard.deadline and wizard.deadline <= fields.Datetime.now():
+                # a past deadline leaves the registrations in changes requested, refusing
+                # every answer once the window closes
+                raise UserError(_("The deadline of the changes is past: choose a later one."))
 
     def action_apply(self):
         self.ensure_one()
