@@ -9,8 +9,10 @@ if ! psql -h 127.0.0.1 -U odoo -d postgres -lqt | cut -d'|' -f1 | grep -qw "$DB"
     echo "[run] creating database $DB with prs_suite and demo data"
     "${ODOO_BIN[@]}" -d "$DB" -i prs_suite --stop-after-init --log-level=warn
 else
-    echo "[run] updating prs_suite in database $DB"
-    "${ODOO_BIN[@]}" -d "$DB" -u prs_suite --stop-after-init --log-level=warn
+    # every PRS module, not prs_suite alone (-u upgrades a module and its dependents, not
+    # its dependencies); prs_form_builder also installs prs_base into older databases
+    echo "[run] updating the Global PRS modules in database $DB"
+    "${ODOO_BIN[@]}" -d "$DB" -u prs_base,prs_form_builder --stop-after-init --log-level=warn
 fi
 bash "$PRS_ROOT/scripts/check_master_password.sh" "$PRS_ROOT/odoo.conf"
 echo "[run] serving http://localhost:8069 (database $DB, login admin / admin)"

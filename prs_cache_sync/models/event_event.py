@@ -139,8 +139,6 @@ class EventEvent(models.Model):
         """Server action "Publish to Redis": rewrite these programs' keys."""
         self.check_access_rights("write")
         self.check_access_rule("write")
-        self.check_access_rights("write")
-        self.check_access_rule("write")
         rows = self._prs_cache_sync(force=True)
         return self.env["prs.cache.key"]._prs_notify_queued(rows)
 

@@ -45,19 +45,18 @@ class EventEvent(models.Model):
     prs_waitlist_max = fields.Integer(
         string="Waitlist Maximum", help="Maximum number of waitlisted registrations; 0: no limit."
     )
-    prs_coordinator_ids = fields.Many2many(
     prs_registration_closed = fields.Boolean(
         string="Registration Closed",
         tracking=True,
         copy=False,
-        help="Close registration now, whatever the window says (the renderer shows the "
-        "reason).",
+        help="Close registration now, whatever the window says (the renderer shows the reason).",
     )
     prs_closed_reason = fields.Char(
         string="Closed Reason",
         translate=True,
         help="Why registration is closed; shown to participants by the renderer.",
     )
+    prs_coordinator_ids = fields.Many2many(
         "res.users",
         "event_event_prs_coordinator_rel",
         "event_id",
@@ -152,10 +151,10 @@ class EventEvent(models.Model):
 
     @api.depends(
         "prs_is_program",
-        "prs_registration_opens_at",
-        "prs_registration_closes_at",
         "prs_registration_closed",
         "prs_closed_reason",
+        "prs_registration_opens_at",
+        "prs_registration_closes_at",
         "flow_ids.state",
     )
     def _compute_prs_is_open(self):
@@ -262,6 +261,8 @@ class EventEvent(models.Model):
             return False, _("This event is not a program.")
         if not self.active:
             return False, _("The program is archived.")
+        if self.prs_registration_closed:
+            return False, self.prs_closed_reason or _("Registration is closed.")
         opens, closes = self.prs_registration_opens_at, self.prs_registration_closes_at
         if not opens or not closes:
             return False, _("The registration window is not set.")
@@ -270,8 +271,6 @@ class EventEvent(models.Model):
         if now >= closes:
             return False, _("Registration closed on %s (UTC).", fields.Datetime.to_string(closes))
         if not any(flow.state == "published" for flow in self.flow_ids):
-        if self.prs_registration_closed:
-            return False, self.prs_closed_reason or _("Registration is closed.")
             return False, _("The program has no published flow.")
         return True, _("Open for registration until %s (UTC).", fields.Datetime.to_string(closes))
 
@@ -337,34 +336,22 @@ class EventEvent(models.Model):
         ``condition_values``)."""
         self.ensure_one()
         default_lang = self._prs_program_languages()[self.id][1]
-        if default_lang != self.env.lang:
-            return self.with_context(lang=default_lang)._prs_program_context()
+        # read in the default language, its languages computed once (not again there)
+        program = self if default_lang == self.env.lang else self.with_context(lang=default_lang)
         return {
-            "id": self.id,
-            "code": self.prs_code or "",
-            "name": self.name or "",
-            "type": self.event_type_id.prs_type_code or "",
-            "fee": self.prs_fee,
-            "currency": self.prs_currency_id.name or "",
-            "seats_limited": self.seats_limited,
-            "seats_max": self.seats_max,
-            "waitlist_allowed": self.prs_waitlist_allowed,
-            "date_begin": self.date_begin.date().isoformat() if self.date_begin else None,
-            "date_end": self.date_end.date().isoformat() if self.date_end else None,
+            "id": program.id,
+            "code": program.prs_code or "",
+            "name": program.name or "",
+            "type": program.event_type_id.prs_type_code or "",
+            "fee": program.prs_fee,
+            "currency": program.prs_currency_id.name or "",
+            "seats_limited": program.seats_limited,
+            "seats_max": program.seats_max,
+            "waitlist_allowed": program.prs_waitlist_allowed,
+            "date_begin": program.date_begin.date().isoformat() if program.date_begin else None,
+            "date_end": program.date_end.date().isoformat() if program.date_end else None,
         }
 
-    def action_prs_view_flows(self):
-        self.check_access_rights("read")
-        self.check_access_rule("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("prs_event_flow.event_flow_action")
-        action["domain"] = [("event_id", "=", self.id)]
-        action["context"] = {"default_event_id": self.id}
-        return action
-
-    def action_prs_view_published_steps(self):
-        self.check_access_rights("read")
-        self.check_access_rule("read")
     def _prs_capacity_states(self):
         """``{program id: state}`` of these programs: ``closed`` (closed by the
         configurator, or archived), ``full`` (no seat and no waitlist place), ``waitlist``
@@ -409,6 +396,18 @@ class EventEvent(models.Model):
             SQL("UPDATE event_event SET write_date = write_date WHERE id IN %s", tuple(self.ids))
         )
 
+    def action_prs_view_flows(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("prs_event_flow.event_flow_action")
+        action["domain"] = [("event_id", "=", self.id)]
+        action["context"] = {"default_event_id": self.id}
+        return action
+
+    def action_prs_view_published_steps(self):
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "prs_event_flow.event_flow_step_action"

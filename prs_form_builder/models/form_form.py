@@ -296,20 +296,18 @@ class FormForm(models.Model):
             [("section_id", "in", section_ids)], FIELD_READ, order="sequence, id", load=None
         )
         field_ids = [row["id"] for row in field_rows]
+        currency_ids = {row["currency_id"] for row in field_rows if row["currency_id"]}
+        currency_codes = {
+            currency.id: currency.name
+            for currency in env["res.currency"].with_context(active_test=False).browse(currency_ids)
+        }
+        for row in field_rows:
+            row["currency_code"] = currency_codes.get(row["currency_id"])
         choices = env["form.field.choice"].search_read(
             [("field_id", "in", field_ids)],
             ["field_id", "value", "label"],
             order="sequence, id",
             load=None,
-        currency_ids = {row["currency_id"] for row in field_rows if row["currency_id"]}
-        currency_codes = {
-            currency.id: currency.name
-            for currency in env["res.currency"]
-            .with_context(active_test=False)
-            .browse(currency_ids)
-        }
-        for row in field_rows:
-            row["currency_code"] = currency_codes.get(row["currency_id"])
         )
         messages = env["form.field.message"].search_read(
             [("field_id", "in", field_ids)], ["field_id", "rule", "message"], load=None
@@ -388,15 +386,19 @@ class FormForm(models.Model):
             lang = self.env.lang or "en_US"
             # sudo: the only creation of versions, with the tree just built and checked
             # from the form the caller may write (checked above)
-            version = self.env["form.form.version"].sudo().create(
-                {
-                    "form_id": form.id,
-                    "version": tree["version"],
-                    "tree": tree,
-                    "checksum": tree["checksum"],
-                    "lang": lang,
-                    "tree_translations": form._prs_translated_trees(tree["version"], lang),
-                }
+            version = (
+                self.env["form.form.version"]
+                .sudo()
+                .create(
+                    {
+                        "form_id": form.id,
+                        "version": tree["version"],
+                        "tree": tree,
+                        "checksum": tree["checksum"],
+                        "lang": lang,
+                        "tree_translations": form._prs_translated_trees(tree["version"], lang),
+                    }
+                )
             )
             # sudo: write() refuses current_version_id to anyone but the publish code
             form.sudo().with_context(prs_allow_published_write=True).write(

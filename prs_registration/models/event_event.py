@@ -83,10 +83,13 @@ class EventEvent(models.Model):
         default schedule (the "after registration" mail with its badge PDF, reminders)
         and a template's schedule are not added to a program. Lines a configurator adds
         on the program itself are kept and sent, on purpose."""
-        programs = self.filtered("prs_code")
+        # the program form opens with ``prs_program`` in its context before a code is typed
+        programs = self if self.env.context.get("prs_program") else self.filtered("prs_code")
         res = super(EventEvent, self - programs)._compute_event_mail_ids()
         for program in programs:
-            program.event_mail_ids = program.event_mail_ids
+            # only saved lines: defaults computed before the event became a program (new
+            # lines of the form) would be created on save, by a user who may not
+            program.event_mail_ids = program.event_mail_ids.filtered(lambda line: line._origin)
         return res
 
     def write(self, vals):

@@ -597,9 +597,13 @@ class EventRegistration(models.Model):
         if failure is not None:
             failure_code = "access_denied" if isinstance(failure, AccessError) else "server_error"
         vals = intake.log_values(payload, result, failure_code)
-        vals["remote_addr"] = (
-            request.httprequest.remote_addr if request else caller.get_remote_addr()
-        ) or False
+        if request:
+            address, agent, endpoint = caller.http_details(request.httprequest)
+        else:
+            address = caller.get_remote_addr()
+            agent, endpoint = caller.get_http_details()
+        vals.update(remote_addr=address or False, user_agent=agent or False)
+        vals["endpoint"] = endpoint or False
         return vals
 
     @api.model
