@@ -81,8 +81,9 @@ class EventEvent(models.Model):
     def _compute_event_mail_ids(self):
         """PRS programs send PRS mails only (``prs_registration`` state templates): Odoo's
         default schedule (the "after registration" mail with its badge PDF, reminders)
-        and a template's schedule are not added to a program. Lines a configurator adds
-        on the program itself are kept and sent, on purpose."""
+        and a template's schedule are not added to a program. Lines a PRS administrator
+        adds on the program itself are kept and sent, on purpose (mails never carry
+        answers: nothing decrypts while a template renders)."""
         # the program form opens with ``prs_program`` in its context before a code is typed
         programs = self if self.env.context.get("prs_program") else self.filtered("prs_code")
         res = super(EventEvent, self - programs)._compute_event_mail_ids()
