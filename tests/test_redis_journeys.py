@@ -17,12 +17,13 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import GROUP_API, PrsBuilder, RedisServer
+from common import GROUP_API, PrsBuilder
 
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.prs_cache_sync.models import prs_cache_target
-from odoo.addons.prs_cache_sync.tools import redis_io, schemas
+from odoo.addons.prs_cache_sync.tests.common import start_private_redis
+from odoo.addons.prs_cache_sync.tools import schemas
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 MIN_JOURNEYS = 200
@@ -70,11 +71,7 @@ class TestRedisJourneys(PrsBuilder, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.redis = RedisServer().start()
-        cls.addClassCleanup(cls.redis.cleanup)
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
-        cls.addClassCleanup(redis_io.drop_clients)
+        start_private_redis(cls)
         cls.target = cls.use_redis(cls.env, cls.redis, prefix="prs:journeys")
         cls.api_user = new_test_user(cls.env, login="w14_journey_api", groups=GROUP_API)
         cls.rng = random.Random(14)
@@ -287,11 +284,7 @@ class TestCapacityState(PrsBuilder, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.redis = RedisServer().start()
-        cls.addClassCleanup(cls.redis.cleanup)
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
-        cls.addClassCleanup(redis_io.drop_clients)
+        start_private_redis(cls)
         cls.target = cls.use_redis(cls.env, cls.redis, prefix="prs:capacity")
         form = cls.simple_form(cls.env, "w14_cap")
         cls.program = cls.create_program(cls.env, "W14CAP", seats_limited=True, seats_max=2)

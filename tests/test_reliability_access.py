@@ -15,6 +15,8 @@ from common import (
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from odoo.addons.prs_registration.tests.common import NO_PRS_ROLES, AccessFixtureMixin
+
 MODES = ("read", "write", "create", "unlink")
 FULL, READ, NONE = "rwcu", "r", ""
 # Published versions are immutable and created by publishing only (action_publish
@@ -23,9 +25,6 @@ VERSION = "r"
 PRS_MODULES = frozenset(
     {"prs_base", "prs_form_builder", "prs_event_flow", "prs_registration", "prs_cache_sync"}
 )
-# Users without a PRS group: one created the way Odoo creates users (base.default_user's
-# groups, Events Administrator included) and one per Odoo event group.
-NO_PRS_ROLES = ("dflt", "ev_desk", "ev_user", "ev_mgr")
 # Public methods every user without a PRS group and the integration user may call:
 # prs_submit checks the API group itself (test_submit_integration_user_only).
 RPC_ALLOWED = {("event.registration", "prs_submit")}
@@ -71,7 +70,7 @@ for _model, _rights in MATRIX.items():
 
 
 @tagged("post_install", "-at_install", "prs", "prs_reliability", "prs_access")
-class TestAccessMatrix(PrsBuilder, TransactionCase):
+class TestAccessMatrix(AccessFixtureMixin, PrsBuilder, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -85,16 +84,9 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         cls.other_coordinator = new_test_user(
             cls.env, login="h7_acc_crd2", groups=GROUP_COORDINATOR
         )
-        # created like Odoo creates a colleague (SSO invitation): default groups only
-        cls.users["dflt"] = cls.env["res.users"].create(
-            {"name": "New Colleague", "login": "h7_acc_dflt", "email": "dflt@example.com"}
-        )
-        for role, group in (
-            ("ev_desk", "event.group_event_registration_desk"),
-            ("ev_user", "event.group_event_user"),
-            ("ev_mgr", "event.group_event_manager"),
-        ):
-            cls.users[role] = new_test_user(cls.env, login=f"h7_acc_{role}", groups=group)
+        # users without a PRS group: created like Odoo creates a colleague (SSO
+        # invitation: default groups only) and one per Odoo event group
+        cls.users.update(cls._create_no_prs_users("h7_acc"))
         # no Redis write can leave this transaction, but keep the shared one out anyway
         cls.env["prs.cache.target"].search([]).write({"active": False})
         cls.form = cls.simple_form(cls.env, "h7_acc_form")
@@ -114,37 +106,9 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
         )
         cls.registration = cls._registration(cls.program, cls.flow)
         cls.other_registration = cls._registration(cls.other_program, cls.other_flow)
-        # what a participant leaves besides answers: a file, a message, a submission
-        cls.attachment = cls.env["ir.attachment"].create(
-            {
-                "name": "passport.pdf",
-                "raw": b"%PDF-1.4 participant file",
-                "res_model": "event.registration",
-                "res_id": cls.registration.id,
-            }
-        )
-        cls.message = cls.registration.message_post(
-            body="Participant wrote", subtype_xmlid="mail.mt_note"
-        )
-        cls.submission = cls.env["event.registration.submission"].create(
-            {
-                "submission_id": "h7-acc-sub",
-                "registration_id": cls.registration.id,
-                "step_id": cls.flow.step_ids[:1].id,
-                "result": {"ok": True},
-            }
-        )
+        # what a participant leaves besides answers: a file, a message, a submission;
         # a plain Odoo event and attendee: Odoo's own behaviour is kept for them
-        cls.plain_event = cls.env["event.event"].create(
-            {
-                "name": "Staff party",
-                "date_begin": cls.program.date_begin,
-                "date_end": cls.program.date_end,
-            }
-        )
-        cls.plain_registration = cls.env["event.registration"].create(
-            {"event_id": cls.plain_event.id, "name": "Guest"}
-        )
+        cls._create_participant_records("h7-acc-sub")
         # one wizard of each kind, opened by an administrator (public-method test)
         env = cls.env
         cls.wizards = {
@@ -171,15 +135,8 @@ class TestAccessMatrix(PrsBuilder, TransactionCase):
 
     @classmethod
     def _registration(cls, program, flow):
-        return cls.env["event.registration"].create(
-            {
-                "event_id": program.id,
-                "flow_id": flow.id,
-                "name": f"Participant {program.prs_code}",
-                "prs_state": "submitted",
-                "answers": {"main": {"name": "Participant"}},
-                "step_versions": {"main": 1},
-            }
+        return cls._make_registration(
+            program, flow, f"Participant {program.prs_code}", "main", {"name": "Participant"}
         )
 
     # ------------------------------------------------------------------ model rights
