@@ -61,13 +61,10 @@ class EventFlow(models.Model):
                     tree_of(step), answers_by_step[step.code], today
                 )
         stored = {code: values for code, (values, errors) in checked.items() if not errors}
-        for _round in range(len(steps) + 1):
-            navigation = self._prs_navigation(stored, today=today)
-            visible = set(navigation["steps"].mapped("code"))
-            kept = {code: values for code, values in stored.items() if code in visible}
-            if kept == stored:
-                break
-            stored = kept
+        # one pass is enough: navigation already reads only the visible steps' answers
+        navigation = self._prs_navigation(stored, today=today)
+        visible = set(navigation["steps"].mapped("code"))
+        stored = {code: values for code, values in stored.items() if code in visible}
         errors = []
         current = steps.filtered(lambda s: s.code == step_code)[:1]
         if current and current.code not in visible:
@@ -92,7 +89,6 @@ class EventFlow(models.Model):
                 ]
         if current:
             tree_of(current)
-        visible = set(navigation["steps"].mapped("code"))
         return {
             "flow": {"id": self.id, "code": self.code, "name": self.name, "state": self.state},
             "program": self.event_id._prs_program_context(),
