@@ -466,12 +466,14 @@ def header(name, args):
 
 
 class OdooServer:
-    """``odoo-bin`` serving ``db`` on a free port with ``--workers=0`` (one process)."""
+    """``odoo-bin`` serving ``db`` on a free port (or ``port``) with ``--workers=0`` (one
+    process), or ``workers`` prefork workers (their long-polling process on another free
+    port); ``extra_args`` go to odoo-bin as they are."""
 
-    def __init__(self, db, redis_url=None):
+    def __init__(self, db, redis_url=None, workers=0, port=None, extra_args=()):
         from odoo.addons.prs_cache_sync.tests.redis_server import free_port
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
         if redis_url:
@@ -484,10 +486,12 @@ class OdooServer:
                 db,
                 f"--http-port={self.port}",
                 "--http-interface=127.0.0.1",
-                "--workers=0",
+                f"--workers={workers}",
+                *([f"--gevent-port={free_port()}"] if workers else []),
                 "--max-cron-threads=0",
                 f"--db-filter=^{db}$",
                 "--log-level=warn",
+                *extra_args,
             ),
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -324,7 +324,7 @@ class TestCapacityState(PrsBuilder, TransactionCase):
         self.assertEqual(self.capacity(), "open", "nothing is written before the commit")
         self.env.cr.postcommit.run()
         self.assertEqual(self.capacity(), "full")
-        registrations[0].action_prs_cancel()
+        registrations[0]._prs_cancel("Cannot come")
         self.commit_hooks()
         self.assertEqual(self.capacity(), "open")
 

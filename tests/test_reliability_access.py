@@ -53,6 +53,15 @@ MATRIX = {
     # (test_configurator_does_not_read_answers); coordinators review, never delete
     "event.registration": {"cfg": FULL, "crd": "rwc", "adm": FULL, "api": NONE, "int": NONE},
     "event.registration.submission": {"crd": READ, "api": NONE, "int": NONE},
+    # replaced answers: read like the answers (coordinators of the program), written by
+    # the intake only
+    "event.registration.answer.history": {
+        "cfg": NONE,
+        "crd": READ,
+        "adm": READ,
+        "api": NONE,
+        "int": NONE,
+    },
     "prs.cache.target": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
     "prs.cache.key": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
     "prs.cache.outbox": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
@@ -117,6 +126,11 @@ class TestAccessMatrix(AccessFixtureMixin, PrsBuilder, TransactionCase):
                 "registration_ids": [(6, 0, cls.registration.ids)],
                 "step_ids": [(6, 0, cls.flow.step_ids.ids)],
                 "message": "Please change",
+            },
+            "event.registration.reason.wizard": {
+                "registration_ids": [(6, 0, cls.registration.ids)],
+                "decision": "cancel",
+                "reason": "Not eligible",
             },
             "form.field.template.add.wizard": {
                 "section_id": cls.draft_form.section_ids[:1].id,
@@ -279,7 +293,7 @@ class TestAccessMatrix(AccessFixtureMixin, PrsBuilder, TransactionCase):
             with self.assertRaises(AccessError):
                 getattr(self.other_registration.with_user(crd), action)()
         self.assertEqual(self.other_registration.prs_state, "submitted")
-        self.registration.with_user(crd).action_prs_reject()
+        self.registration.with_user(crd)._prs_reject("Not eligible")
         self.assertEqual(self.registration.prs_state, "rejected")
 
     def test_reveal_needs_the_right_and_the_program(self):
@@ -462,7 +476,7 @@ class TestAccessMatrix(AccessFixtureMixin, PrsBuilder, TransactionCase):
         self.assertEqual(self.registration.prs_state, "submitted")
         self.assertEqual(self.registration.event_id, self.program)
         registration.write({"name": "Corrected name"})
-        registration.action_prs_reject()
+        registration._prs_reject("Not eligible")
         self.assertEqual(self.registration.prs_state, "rejected")
 
     def test_registration_never_leaves_the_users_programs(self):

@@ -152,6 +152,17 @@ class EventEvent(models.Model):
             self.env["prs.cache.key"]._prs_defer(index_program_ids=self.ids)
         return result
 
+    @api.model
+    def _prs_on_registration_events(self, events):
+        """Queue the registration events for the stream ``<prefix>:events`` of every
+        active target, in this transaction (one INSERT); delivered after the commit."""
+        result = super()._prs_on_registration_events(events)
+        if events:
+            # sudo: the outbox is infrastructure; whoever changes a registration's state
+            # (the intake, a coordinator) queues its event without reading the outbox
+            self.env["prs.cache.outbox"].sudo()._prs_enqueue_events(events)
+        return result
+
     def _prs_cache_scope(self):
         # sudo: whoever may edit a program keeps Redis in line, even without access to
         # the cache keys or flows; only whether keys or published flows exist is read.

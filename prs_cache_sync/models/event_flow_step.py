@@ -19,7 +19,8 @@ class EventFlowStep(models.Model):
         version = self.form_id.current_version_id
         if self.step_type != "form" or not version:
             return None
-        return version._prs_get_tree(lang=lang)
+        # not copied: the payload builders only read the tree (it is serialized as is)
+        return version._prs_get_tree(lang=lang, copy_tree=False)
 
     def _prs_cache_step_payload(self, published_at, lang):
         """The step payload (``prs.step/1``) of this step in ``lang``: every text read in

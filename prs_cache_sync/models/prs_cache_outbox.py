@@ -8,7 +8,9 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
+from ..tools import events as events_tools
 from ..tools import redis_io
+from ..tools import settings as prs_settings
 
 _logger = logging.getLogger(__name__)
 
@@ -31,17 +33,25 @@ class PrsCacheOutbox(models.Model):
     target_id = fields.Many2one(
         "prs.cache.target", required=True, ondelete="cascade", index=True, readonly=True
     )
+    # every key write has its key state; a stream event (op xadd) has none
     key_id = fields.Many2one(
         "prs.cache.key",
         string="Key State",
-        required=True,
         ondelete="cascade",
         index=True,
         readonly=True,
     )
     key = fields.Char(required=True, readonly=True)
     op = fields.Selection(
-        [("set", "Set"), ("delete", "Delete"), ("list", "List")], required=True, readonly=True
+        [("set", "Set"), ("delete", "Delete"), ("list", "List"), ("xadd", "Stream Event")],
+        required=True,
+        readonly=True,
+    )
+    registration_id = fields.Integer(
+        string="Registration ID",
+        index="btree_not_null",
+        readonly=True,
+        help="Stream events: the registration; its events are appended in order.",
     )
     payload = fields.Text(readonly=True)
     version = fields.Float(
@@ -67,6 +77,14 @@ class PrsCacheOutbox(models.Model):
     last_error = fields.Char(readonly=True)
     done_date = fields.Datetime(readonly=True)
     note = fields.Char(readonly=True)
+
+    _sql_constraints = [
+        (
+            "key_state_required",
+            "CHECK(op = 'xadd' OR key_id IS NOT NULL)",
+            "A key write needs its key state.",
+        ),
+    ]
 
     # Enqueue --------------------------------------------------------------------------
 
@@ -124,9 +142,63 @@ class PrsCacheOutbox(models.Model):
         rows._prs_schedule_delivery()
         return rows
 
-    def _prs_schedule_delivery(self):
-        """Wake the cron and deliver these rows right after the commit."""
-        cron = self.env.ref("prs_cache_sync.ir_cron_prs_cache_deliver", raise_if_not_found=False)
+    @api.model
+    def _prs_enqueue_events(self, events):
+        """Queue integration events (``event.event._prs_on_registration_events``) for the
+        stream ``<prefix>:events`` of every active target, in one INSERT (intake's hot
+        path changes states), and deliver them right after the commit. Never coalesced:
+        each event is a row; a rolled-back transaction leaves none."""
+        if not events:
+            return self.browse()
+        target_model = self.env["prs.cache.target"]
+        default_prefix = prs_settings.default_prefix(self.env.cr.dbname)
+        config_key = events_tools.stream_key(
+            target_model._prs_config()["key_prefix"] or default_prefix
+        )
+        texts = [events_tools.event_text(event) for event in events]
+        target_model.flush_model(["active", "use_config", "key_prefix"])
+        # the key as prs.cache.target._prs_get_settings names the prefix (odoo.conf for
+        # a target using it, else its own prefix, else prs:<database>)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO prs_cache_outbox
+                       (target_id, key, op, payload, registration_id, state, attempts,
+                        next_attempt, create_uid, create_date, write_uid, write_date)
+                SELECT t.id,
+                       CASE WHEN t.use_config THEN %(config_key)s
+                            ELSE COALESCE(NULLIF(btrim(t.key_prefix), ''), %(prefix)s)
+                                 || %(suffix)s END,
+                       'xadd', e.payload, e.registration_id, 'pending', 0,
+                       %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM prs_cache_target t,
+                       unnest(%(texts)s::text[], %(registrations)s::int[])
+                           WITH ORDINALITY AS e(payload, registration_id, position)
+                 WHERE t.active
+                 ORDER BY t.id, e.position
+             RETURNING id
+                """,
+                config_key=config_key,
+                prefix=default_prefix,
+                suffix=":" + events_tools.STREAM_SUFFIX,
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+                texts=texts,
+                registrations=[event["registration_id"] for event in events],
+            )
+        )
+        rows = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
+        # the after-commit delivery sends them; the minutely cron retries the rest (no
+        # cron trigger row on intake's hot path)
+        rows._prs_schedule_delivery(trigger=False)
+        return rows
+
+    def _prs_schedule_delivery(self, trigger=True):
+        """Wake the cron (unless ``trigger`` is false) and deliver these rows right after
+        the commit."""
+        cron = trigger and self.env.ref(
+            "prs_cache_sync.ir_cron_prs_cache_deliver", raise_if_not_found=False
+        )
         if cron:
             # sudo: only wakes the delivery cron (ir.cron is not readable by publishers).
             cron.sudo()._trigger()
@@ -220,6 +292,7 @@ class PrsCacheOutbox(models.Model):
         for target, target_rows in by_target.items():
             if not target.active or (immediate and target._prs_is_down()):
                 continue
+            target_rows = target_rows._prs_events_in_order(target)
             for start in range(0, len(target_rows), BATCH_SIZE):
                 batch = target_rows[start : start + BATCH_SIZE]
                 try:
@@ -232,14 +305,52 @@ class PrsCacheOutbox(models.Model):
                 processed |= batch
         return processed
 
-    def _prs_deliver_batch(self, target):
-        """One round trip: every row of ``self`` (same target) through the CAS script."""
-        writes = [(row.key, row.op, int(row.version), row.payload) for row in self]
-        try:
-            script = target._prs_get_script()
-            results = redis_io.write_many(
-                target._prs_get_client(), script, target._prs_versions_key(), writes
+    def _prs_events_in_order(self, target):
+        """These claimed rows of ``target`` without the stream events that must wait: a
+        registration's events go in order, so none is sent while an older event of the
+        same registration is undelivered and not among these rows (failed and waiting
+        for its backoff, or held by another delivery)."""
+        events = self.filtered(lambda row: row.op == "xadd")
+        if not events:
+            return self
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT registration_id FROM prs_cache_outbox
+                 WHERE target_id = %s AND op = 'xadd' AND state IN ('pending', 'failed')
+                   AND registration_id IN %s AND id < %s AND id NOT IN %s
+                """,
+                target.id,
+                tuple(set(events.mapped("registration_id"))),
+                max(events.ids),
+                tuple(events.ids),
             )
+        )
+        waiting = {row[0] for row in self.env.cr.fetchall()}
+        return self - events.filtered(lambda row: row.registration_id in waiting)
+
+    def _prs_deliver_batch(self, target):
+        """One round trip: the key writes of ``self`` (same target) through the CAS
+        script, then its stream events through ``XADD ... MAXLEN ~`` in order (a second
+        round trip when the batch holds both)."""
+        events = self.filtered(lambda row: row.op == "xadd")
+        key_rows = self - events
+        writes = [(row.key, row.op, int(row.version), row.payload) for row in key_rows]
+        try:
+            results = []
+            if key_rows:
+                script = target._prs_get_script()
+                results = redis_io.write_many(
+                    target._prs_get_client(), script, target._prs_versions_key(), writes
+                )
+            if events:
+                appended = events_tools.xadd_many(
+                    target._prs_get_client(),
+                    [(row.key, row.payload) for row in events],
+                    events_tools.stream_maxlen(),
+                )
+                # an entry id: appended (a stream event is never older than Redis' copy)
+                results += [r if isinstance(r, Exception) else 1 for r in appended]
         except Exception as error:  # noqa: BLE001 - Redis down, wrong CA, bad URL, other
             # environment (UserError), a ValueError of redis-py...: this target waits
             # with backoff, the others are delivered
@@ -250,7 +361,7 @@ class PrsCacheOutbox(models.Model):
         target._prs_mark_up()
         now = fields.Datetime.now()
         applied, skipped, failed = self.browse(), self.browse(), defaultdict(self.browse)
-        for row, result in zip(self, results, strict=True):
+        for row, result in zip(key_rows + events, results, strict=True):
             if isinstance(result, Exception):
                 failed[target._prs_redact(str(result))[:500]] |= row
             elif result == 1:
@@ -273,7 +384,10 @@ class PrsCacheOutbox(models.Model):
         )
         # sudo: bookkeeping of what was pushed (same reason as the delivery itself).
         self.env["prs.cache.key"].sudo()._prs_set_pushed(
-            [(row.key_id.id, row.op, row.checksum, row.version, now) for row in applied]
+            [
+                (row.key_id.id, row.op, row.checksum, row.version, now)
+                for row in applied.filtered("key_id")
+            ]
         )
 
     def _prs_increment_attempts(self):

@@ -30,12 +30,13 @@ def load_schema(name):
         return json.load(schema_file)
 
 
-def start_private_redis(cls, test_mode=True):
+def start_private_redis(cls, test_mode=True, persistent=False):
     """Start ``cls.redis``, a private redis-server for the test class ``cls``, stopped
     (directory removed) after the class, and drop the cached Redis clients then.
     ``test_mode``: after-commit delivery opens a new cursor, in test mode the test
-    cursor; off for tests whose transactions commit in cursors of their own."""
-    cls.redis = RedisServer().start()
+    cursor; off for tests whose transactions commit in cursors of their own.
+    ``persistent``: append-only file (fsync always), for restart tests."""
+    cls.redis = RedisServer(persistent=persistent).start()
     cls.addClassCleanup(cls.redis.cleanup)
     if test_mode:
         cls.registry.enter_test_mode(cls.cr)
@@ -98,10 +99,13 @@ class PrsCacheCase(TransactionCase):
     published program: form ``personal`` (published), flow ``main`` with a form step,
     a payment step and a confirmation step."""
 
+    #: the private Redis keeps an append-only file (restart tests)
+    redis_persistent = False
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        start_private_redis(cls)
+        start_private_redis(cls, persistent=cls.redis_persistent)
         cls.env["prs.cache.target"].search([]).action_archive()
         # Tests start from an empty Redis: no initial push of the existing masters.
         cls.target = (

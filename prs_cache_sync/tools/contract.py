@@ -25,6 +25,7 @@ CONTRACT_SCHEMAS = (
     "prs.program.1.json",
     "prs.catalogue.1.json",
     "prs.master.1.json",
+    "prs.event.1.json",
     "form.tree.1.json",
 )
 TYPE_KEYS = ("type", "const", "enum", "format")

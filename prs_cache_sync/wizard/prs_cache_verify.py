@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.prs_cache_key import PAYLOAD_LANG
+from ..tools import events as events_tools
 from ..tools import payloads, redis_io
 
 _logger = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ class PrsCacheVerify(models.TransientModel):
         for pattern in self._prs_scan_patterns(prefix):
             present.update(client.scan_iter(match=pattern, count=1000))
         present.discard(payloads.versions_key(prefix))
+        # the registration events stream is not configuration: never foreign nor repaired
+        present.discard(events_tools.stream_key(prefix))
         names = sorted(expected)
         pipe = client.pipeline(transaction=False)
         for name in names:

@@ -372,6 +372,16 @@ class EventEvent(models.Model):
         (``prs_cache_sync`` republishes the capacity state after the commit)."""
         return True
 
+    @api.model
+    def _prs_on_registration_events(self, events):
+        """Hook: ``events`` happened to program registrations in the current transaction
+        (``prs_registration`` calls it: a state change, a recorded payment), each a dict
+        ``{type, registration_id, seq, program_id, program_code, flow_id, flow_code,
+        step_id, step_code, next_step_id, next_step_code, old_state, new_state,
+        occurred_at, is_test, payment}`` without answers or personal data.
+        ``prs_cache_sync`` queues them for the Redis stream ``<prefix>:events``."""
+        return True
+
     def _prs_lock_capacity(self):
         """Serialise the capacity decisions (seats, waitlist) of these programs: call it
         before counting registrations to confirm, waitlist or promote them.

@@ -208,10 +208,12 @@ class EventFlow(models.Model):
             current_step = current_step.code if current_step else None
         elif isinstance(current_step, int) and not isinstance(current_step, bool):
             current_step = steps.filtered(lambda s: s.id == current_step).code or None
+        # the program's values only when a condition reads them (they cost queries)
+        reads_program = any(navigation.reads_program(spec["condition"]) for spec in specs)
         visible, next_code = navigation.navigate(
             specs,
             answers_by_step or {},
-            program=self.event_id._prs_program_context(),
+            program=self.event_id._prs_program_context() if reads_program else {},
             today=today or self.event_id._prs_today(),
             current=current_step,
         )

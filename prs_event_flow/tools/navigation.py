@@ -15,7 +15,22 @@ in later conditions. ``today`` is the program's local date
 (``event.event._prs_today``).
 """
 
+import functools
+
 from odoo.addons.prs_form_builder.tools import expression, form_tree
+
+
+@functools.lru_cache(maxsize=4096)
+def reads_program(condition):
+    """True when the skip condition ``condition`` reads the program context (or cannot
+    be parsed: then it may). Callers build that context only when a condition needs it
+    (it costs queries: the program's languages, company, currency)."""
+    if not condition:
+        return False
+    try:
+        return any(name.split(".", 1)[0] == "program" for name in expression.names(condition))
+    except expression.ExpressionError:
+        return True
 
 
 def build_context(program=None, today=None):

@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html_sanitize
+from odoo.tools import SQL, html_sanitize
 
 from odoo.addons.prs_base.tools.codes import CODE_RE, RESERVED_CODES, free_code
 
@@ -16,6 +16,18 @@ PAGE_READ = ["form_id", "code", "title", "help", "condition"]
 SECTION_READ = ["page_id", "code", "title", "help", "condition"]
 # every setting a field shares with the field library, plus its place and logic
 FIELD_READ = ["section_id", "code", "required_if", "condition", *SETTINGS_FIELDS]
+# every model the serializer reads (read rights checked before its raw queries)
+TREE_MODELS = (
+    "form.form",
+    "form.page",
+    "form.section",
+    "form.field",
+    "form.field.choice",
+    "form.field.message",
+    "form.rule",
+    "prs.master",
+    "res.currency",
+)
 
 
 class FormForm(models.Model):
@@ -278,59 +290,129 @@ class FormForm(models.Model):
             raise ValidationError("\n".join(messages))
 
     # ------------------------------------------------------------------ serializer
+    def _prs_tree_select(self, model, columns):
+        """The select list of the tree's ``columns`` of ``model`` (table alias ``t``):
+        translated columns in the context language with the ORM's own fallback
+        (``_field_to_sql``: the language, then en_US), each named after its field."""
+        records = self.env[model]
+        # pending writes of what the query reads reach the database first
+        records.flush_model(
+            [fname for fname in (*columns, "sequence", "active") if fname in records._fields]
+        )
+        return SQL(", ").join(
+            SQL(
+                "%s AS %s",
+                records._field_to_sql("t", fname)
+                if records._fields[fname].translate
+                else SQL.identifier("t", fname),
+                SQL.identifier(fname),
+            )
+            for fname in ("id", *columns)
+        )
+
+    def _prs_tree_active(self, model):
+        """Archived rows of ``model`` are left out unless ``active_test`` is off (as
+        ``search_read`` does)."""
+        if "active" in self.env[model]._fields and self.env.context.get("active_test", True):
+            return SQL("t.active")
+        return SQL("TRUE")
+
     def _prs_build_trees(self):
-        """{form id: tree} for these forms, read in a fixed number of queries."""
+        """{form id: tree} for these forms, read in a fixed number of queries.
+
+        Each level below the forms (pages, sections, fields with their currency and
+        master codes and custom messages, choices, rules) is one query that selects
+        only the tree's columns, without ``search_read``'s per-value formatting.
+        Reading raw rows is safe: the caller's read right on every model read is
+        checked first and the forms are read through the ORM (their record rules
+        apply); the node models have no record rules of their own (a node is read
+        through its form; ``test_form_serializer`` fails if one is added); the rows are
+        those ``search_read`` would return (archived nodes left out as it does); and
+        the values only go into the JSON tree, whose encoder escapes them.
+        """
         if not self:
             return {}
         env = self.env
+        cr = env.cr
+        for model in TREE_MODELS:
+            env[model].check_access_rights("read")
+        env["res.currency"].flush_model(["name"])
+        env["prs.master"].flush_model(["code"])
+
+        def rows(query):
+            cr.execute(query)
+            return cr.dictfetchall()
+
+        # the forms through the ORM: their row is usually cached already (no query)
         forms = self.read(["code", "title", "name"], load=None)
-        pages = env["form.page"].search_read(
-            [("form_id", "in", self.ids)], PAGE_READ, order="sequence, id", load=None
+        pages = rows(
+            SQL(
+                "SELECT %s FROM form_page t WHERE t.form_id = ANY(%s::int[]) AND %s"
+                " ORDER BY t.sequence, t.id",
+                self._prs_tree_select("form.page", PAGE_READ),
+                self.ids,
+                self._prs_tree_active("form.page"),
+            )
         )
         page_ids = [row["id"] for row in pages]
-        sections = env["form.section"].search_read(
-            [("page_id", "in", page_ids)], SECTION_READ, order="sequence, id", load=None
+        sections = rows(
+            SQL(
+                "SELECT %s FROM form_section t WHERE t.page_id = ANY(%s::int[]) AND %s"
+                " ORDER BY t.sequence, t.id",
+                self._prs_tree_select("form.section", SECTION_READ),
+                page_ids,
+                self._prs_tree_active("form.section"),
+            )
         )
         section_ids = [row["id"] for row in sections]
-        field_rows = env["form.field"].search_read(
-            [("section_id", "in", section_ids)], FIELD_READ, order="sequence, id", load=None
+        # the currency's and the master's codes are joined (archived ones included),
+        # the custom messages come as one {rule: message} object per field (json, not
+        # jsonb: it keeps the rules in order)
+        env["form.field.message"].flush_model(["field_id", "rule", "message"])
+        field_rows = rows(
+            SQL(
+                "SELECT %s, cur.name AS currency_code, m.code AS master_code,"
+                " (SELECT json_object_agg(msg.rule, %s ORDER BY msg.rule)"
+                "    FROM form_field_message msg WHERE msg.field_id = t.id) AS messages"
+                " FROM form_field t"
+                " LEFT JOIN res_currency cur ON cur.id = t.currency_id"
+                " LEFT JOIN prs_master m ON m.id = t.master_id"
+                " WHERE t.section_id = ANY(%s::int[]) AND %s ORDER BY t.sequence, t.id",
+                self._prs_tree_select("form.field", FIELD_READ),
+                env["form.field.message"]._field_to_sql("msg", "message"),
+                section_ids,
+                self._prs_tree_active("form.field"),
+            )
         )
         field_ids = [row["id"] for row in field_rows]
-        currency_ids = {row["currency_id"] for row in field_rows if row["currency_id"]}
-        currency_codes = {
-            currency.id: currency.name
-            for currency in env["res.currency"].with_context(active_test=False).browse(currency_ids)
-        }
-        for row in field_rows:
-            row["currency_code"] = currency_codes.get(row["currency_id"])
-        choices = env["form.field.choice"].search_read(
-            [("field_id", "in", field_ids)],
-            ["field_id", "value", "label"],
-            order="sequence, id",
-            load=None,
+        messages = [
+            {"field_id": row["id"], "rule": rule, "message": message}
+            for row in field_rows
+            for rule, message in (row.pop("messages") or {}).items()
+        ]
+        choices = rows(
+            SQL(
+                "SELECT %s FROM form_field_choice t WHERE t.field_id = ANY(%s::int[]) AND %s"
+                " ORDER BY t.sequence, t.id",
+                self._prs_tree_select("form.field.choice", ["field_id", "value", "label"]),
+                field_ids,
+                self._prs_tree_active("form.field.choice"),
+            )
         )
-        messages = env["form.field.message"].search_read(
-            [("field_id", "in", field_ids)], ["field_id", "rule", "message"], load=None
+        rules = rows(
+            SQL(
+                "SELECT %s FROM form_rule t WHERE t.form_id = ANY(%s::int[])"
+                " AND (t.section_id IS NULL OR t.section_id = ANY(%s::int[])) AND %s"
+                " ORDER BY t.sequence, t.id",
+                self._prs_tree_select(
+                    "form.rule", ["form_id", "section_id", "code", "expr", "message"]
+                ),
+                self.ids,
+                section_ids,
+                self._prs_tree_active("form.rule"),
+            )
         )
-        rules = env["form.rule"].search_read(
-            [
-                ("form_id", "in", self.ids),
-                "|",
-                ("section_id", "=", False),
-                ("section_id", "in", section_ids),
-            ],
-            ["form_id", "section_id", "code", "expr", "message"],
-            order="sequence, id",
-            load=None,
-        )
-        master_ids = list({row["master_id"] for row in field_rows if row["master_id"]})
-        master_codes = {
-            row["id"]: row["code"]
-            for row in env["prs.master"]
-            .with_context(active_test=False)
-            .browse(master_ids)
-            .read(["code"], load=None)
-        }
+        master_codes = {row["master_id"]: row["master_code"] for row in field_rows}
         page_form = {row["id"]: row["form_id"] for row in pages}
         section_form = {row["id"]: page_form[row["page_id"]] for row in sections}
         field_form = {row["id"]: section_form[row["section_id"]] for row in field_rows}

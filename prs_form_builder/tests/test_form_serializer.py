@@ -4,8 +4,10 @@ from pathlib import Path
 import jsonschema
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.prs_form_builder.models.form_form import TREE_MODELS
 from odoo.addons.prs_form_builder.tools import form_tree
 
 from .common import PrsFormCommon
@@ -183,8 +185,44 @@ class TestFormSerializerQueries(PrsFormCommon):
         for form in (self.small, self.large):
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            with self.assertQueryCount(7):
+            # the form, then pages, sections, fields (with their messages), choices, rules
+            with self.assertQueryCount(6):
                 tree = form._prs_build_tree()
             counts.append(self.env.cr.sql_log_count - before)
             self.assertEqual(len(list(form_tree.iter_fields(tree))), len(form.field_ids))
         self.assertEqual(counts[0], counts[1])
+
+    def test_raw_rows_keep_access(self):
+        """The serializer reads raw rows: the caller's read rights are checked first (a
+        user of Odoo's default groups is refused, a coordinator reads the same tree as a
+        configurator), and the node models have no record rules it would bypass."""
+        tree = self.small.with_user(self.configurator)._prs_build_tree()
+        self.assertEqual(self.small.with_user(self.coordinator)._prs_build_tree(), tree)
+        with self.assertRaises(AccessError):
+            self.small.with_user(self.plain_user)._prs_build_tree()
+        node_models = [model for model in TREE_MODELS if model.startswith("form.")]
+        node_models.remove("form.form")  # read through check_access_rule
+        rules = self.env["ir.rule"].sudo().search([("model_id.model", "in", node_models)])
+        self.assertFalse(rules, "a record rule on a form node model: read them through the ORM")
+
+    def test_translated_and_archived_rows(self):
+        """Translated columns come in the context language (else English), archived
+        nodes are left out as ``search_read`` leaves them out."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        field = self.small.field_ids.sorted("id")[0]
+        field.with_context(lang="fr_FR").label = "Libellé"
+        other = self.small.field_ids.sorted("id")[-1]  # no condition refers to it
+        other.active = False
+        self.env.invalidate_all()
+        tree_fr = self.small.with_context(lang="fr_FR")._prs_build_tree()
+        tree_en = self.small.with_context(lang="en_US")._prs_build_tree()
+        labels_fr = {node["code"]: node["label"] for *_, node in form_tree.iter_fields(tree_fr)}
+        labels_en = {node["code"]: node["label"] for *_, node in form_tree.iter_fields(tree_en)}
+        self.assertEqual(labels_fr[field.code], "Libellé")
+        self.assertEqual(labels_en[field.code], field.with_context(lang="en_US").label)
+        self.assertNotEqual(labels_en[field.code], "Libellé")
+        # a label without a French translation falls back to English
+        third = self.small.field_ids.sorted("id")[2]
+        self.assertEqual(labels_fr[third.code], labels_en[third.code])
+        self.assertNotIn(other.code, labels_fr)
+        self.assertNotIn(other.code, labels_en)

@@ -1,6 +1,11 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..tools import capacity
+from .event_registration_mixin import PRS_STATES
+
+# the states the program dashboard counts (fields prs_count_<state>)
+DASHBOARD_STATES = tuple(state for state, __ in PRS_STATES)
 
 
 class EventEvent(models.Model):
@@ -9,6 +14,120 @@ class EventEvent(models.Model):
     prs_registration_count = fields.Integer(
         string="PRS Registrations", compute="_compute_prs_registration_count"
     )
+    # the review desk's program dashboard (README "Review desk"): real registrations
+    # per state, all counted by one _read_group (_compute_prs_dashboard)
+    prs_count_in_progress = fields.Integer(
+        string="In Progress Count",
+        compute="_compute_prs_dashboard",
+        groups="prs_base.group_prs_coordinator",
+    )
+    prs_count_submitted = fields.Integer(
+        string="To Review",
+        compute="_compute_prs_dashboard",
+        groups="prs_base.group_prs_coordinator",
+    )
+    prs_count_changes_requested = fields.Integer(
+        string="Changes Requested Count",
+        compute="_compute_prs_dashboard",
+        groups="prs_base.group_prs_coordinator",
+    )
+    prs_count_confirmed = fields.Integer(
+        string="Seats Taken (PRS)",
+        compute="_compute_prs_dashboard",
+        groups="prs_base.group_prs_coordinator",
+    )
+    prs_count_waitlisted = fields.Integer(
+        string="Waitlisted Count",
+        compute="_compute_prs_dashboard",
+        groups="prs_base.group_prs_coordinator",
+    )
+    prs_count_rejected = fields.Integer(
+        string="Rejected Count",
+        compute="_compute_prs_dashboard",
+        groups="prs_base.group_prs_coordinator",
+    )
+    prs_count_cancelled = fields.Integer(
+        string="Cancelled Count",
+        compute="_compute_prs_dashboard",
+        groups="prs_base.group_prs_coordinator",
+    )
+
+    def _compute_prs_dashboard(self):
+        """Real registrations per state, as the capacity counts them (archived ones
+        too): one ``_read_group`` for all these programs, under the reader's record
+        rules (coordinators read every registration of the programs they coordinate)."""
+        program_ids = [program_id for program_id in self._origin.ids if program_id]
+        counts = {}
+        if program_ids:
+            groups = (
+                self.env["event.registration"]
+                .with_context(active_test=False)
+                ._read_group(
+                    [("event_id", "in", program_ids), ("prs_is_test", "=", False)],
+                    ["event_id", "prs_state"],
+                    ["__count"],
+                )
+            )
+            counts = {(program.id, state): count for program, state, count in groups}
+        for program in self:
+            for state in DASHBOARD_STATES:
+                program[f"prs_count_{state}"] = counts.get((program._origin.id, state), 0)
+
+    def action_prs_open_registrations(self):
+        """The program's registrations, filtered by the state of the dashboard button
+        clicked (context ``prs_state``), real ones only."""
+        action = self.action_prs_view_registrations()
+        state = self.env.context.get("prs_state")
+        if state in DASHBOARD_STATES:
+            action["context"][f"search_default_filter_{state}"] = 1
+        return action
+
+    def _prs_update_waitlist_positions(self, left=None, everywhere=False):
+        """Number the waitlist of these programs in promotion order (1 first), one
+        UPDATE for all of them. ``left``: registrations that may have left a waitlist
+        (their position is cleared); ``everywhere``: clear every stale position of the
+        programs (a full scan of their rows, for data written in SQL). Called by
+        ``event.registration`` whenever a registration joins or leaves a waitlist
+        (``models/event_registration_desk.py``)."""
+        if not self.ids:
+            return
+        registrations = self.env["event.registration"]
+        registrations.flush_model(
+            ["prs_state", "prs_state_changed_at", "prs_is_test", "event_id", "active"]
+        )
+        # the waitlisted rows through their partial index, plus the rows that left
+        stale = SQL("prs_waitlist_position IS NOT NULL") if everywhere else SQL("FALSE")
+        left_ids = tuple(left.ids) if left else (0,)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE event_registration r
+                   SET prs_waitlist_position = ranked.position
+                  FROM (
+                        SELECT id,
+                               CASE WHEN queued THEN row_number() OVER (
+                                   PARTITION BY event_id, queued
+                                   ORDER BY prs_state_changed_at, id
+                               ) END AS position
+                          FROM (
+                                SELECT id, event_id, prs_state_changed_at,
+                                       (prs_state = 'waitlisted'
+                                        AND prs_is_test IS NOT TRUE
+                                        AND active IS TRUE) AS queued
+                                  FROM event_registration
+                                 WHERE event_id IN %(programs)s
+                                   AND (prs_state = 'waitlisted' OR id IN %(left)s OR %(stale)s)
+                               ) candidates
+                       ) ranked
+                 WHERE r.id = ranked.id
+                   AND r.prs_waitlist_position IS DISTINCT FROM ranked.position
+                """,
+                programs=tuple(self.ids),
+                left=left_ids,
+                stale=stale,
+            )
+        )
+        registrations.invalidate_model(["prs_waitlist_position"])
 
     def _compute_prs_registration_count(self):
         # sudo: a count per program for the smart button; record rules still apply

@@ -13,12 +13,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import SQL, config
+from odoo.tools import SQL, config, split_every
 
 from odoo.addons.prs_base.tools.config import param_int
 from odoo.addons.prs_form_builder.tools import form_tree, validation
 
-from ..tools import caller, capacity, export, file_content, intake, privacy, review
+from ..tools import caller, capacity, export, file_content, intake, privacy, review, tree_cache
 from ..tools.intake import IntakeError
 from .event_registration_mixin import PRS_TO_ODOO_STATE
 
@@ -37,7 +37,13 @@ STATE_MAIL_TEMPLATES = {
     "waitlisted": "prs_registration.mail_template_registration_waitlisted",
     "rejected": "prs_registration.mail_template_registration_rejected",
     "changes_requested": "prs_registration.mail_template_registration_changes_requested",
+    # the receipt of the last step (no answer in it: README "Access")
+    "submitted": "prs_registration.mail_template_registration_submitted",
+    "cancelled": "prs_registration.mail_template_registration_cancelled",
 }
+# what a reject or a cancel may leave: the states they start from
+REJECTABLE_STATES = frozenset({"in_progress", "submitted", "changes_requested", "waitlisted"})
+CANCELLABLE_STATES = REJECTABLE_STATES | {"confirmed"}
 # Lifecycle and answer fields of a program's registration: written by the intake and
 # the review actions only (which check the caller's right, then write as superuser),
 # never directly over RPC (that would skip validation, capacity and the audit trail).
@@ -58,7 +64,11 @@ PRS_ACTION_FIELDS = frozenset(
         "prs_state_changed_at",
         "prs_changes_message",
         "prs_changes_deadline",
+        "prs_reason",
+        "prs_cancelled_by_participant",
         "prs_token_hash",
+        # the integration events' counter (README "Redis contract", Events)
+        "prs_event_seq",
         # archiving frees no seat (capacity counts archived registrations) and
         # unarchiving would take one without Confirm's check (breaker D2)
         "active",
@@ -92,6 +102,19 @@ class EventRegistration(models.Model):
     prs_changes_message = fields.Text(
         string="Requested Changes", help="Message sent to the participant with the request."
     )
+    prs_reason = fields.Text(
+        string="Reason",
+        copy=False,
+        tracking=True,
+        help="Why the registration was rejected or cancelled; the participant reads it "
+        "in the mail.",
+    )
+    prs_cancelled_by_participant = fields.Boolean(
+        string="Cancelled by Participant",
+        copy=False,
+        tracking=True,
+        help="The participant asked for the cancellation (through the external API).",
+    )
     prs_changes_deadline = fields.Datetime(
         string="Changes Deadline",
         copy=False,
@@ -110,6 +133,21 @@ class EventRegistration(models.Model):
     )
     prs_reveal_log_ids = fields.One2many(
         "prs.reveal.log", "registration_id", string="Reveal Log", readonly=True
+    )
+    prs_answer_history_ids = fields.One2many(
+        "event.registration.answer.history",
+        "registration_id",
+        string="Answer History",
+        readonly=True,
+        groups="prs_base.group_prs_coordinator",
+    )
+    prs_history_html = fields.Html(
+        string="Answer History Diff",
+        compute="_compute_prs_history_html",
+        sanitize=False,
+        groups="prs_base.group_prs_coordinator",
+        help="Each replaced answer set against the answers that replaced it, laid out "
+        "like the review (escaped; sensitive values always masked).",
     )
     prs_token_hash = fields.Char(
         string="Continuation Token Digest",
@@ -141,9 +179,10 @@ class EventRegistration(models.Model):
             else:
                 vals["prs_state"] = ODOO_TO_PRS_STATE[vals.get("state") or "open"]
             vals.setdefault("prs_state_changed_at", now)
-        registrations = super().create(vals_list)
+        registrations = super().create(self._prs_initial_event_seq(vals_list))
         if not self.env.su:
             registrations._prs_check_hand_made()
+        registrations._prs_emit_created_events()
         registrations._prs_capacity_touched()._prs_on_capacity_changed()
         return registrations
 
@@ -179,7 +218,7 @@ class EventRegistration(models.Model):
         for registration in self.sudo().filtered("event_id.prs_is_program"):
             filled = sorted(
                 name
-                for name in PRS_INTAKE_FIELDS - {"prs_state_changed_at"}
+                for name in PRS_INTAKE_FIELDS - {"prs_state_changed_at", "prs_event_seq"}
                 if name in registration._fields and registration[name]
             )
             if (
@@ -245,10 +284,13 @@ class EventRegistration(models.Model):
             vals = dict(vals, prs_state_changed_at=fields.Datetime.now())
             vals.setdefault("state", PRS_TO_ODOO_STATE[vals["prs_state"]])
             changed = self.filtered(lambda r: r.prs_state != vals["prs_state"])
+            old_states = {registration.id: registration.prs_state for registration in changed}
+            event_seqs, vals = changed._prs_bump_event_seq(vals, self)
             # a seat freed by a real confirmed registration goes to the waitlist
             freed = changed.filtered(lambda r: r.prs_state == "confirmed" and not r.prs_is_test)
             touched = changed._prs_capacity_touched()
             res = super().write(vals)
+            changed._prs_emit_events("state_changed", event_seqs, old_states)
             (touched | changed._prs_capacity_touched())._prs_on_capacity_changed()
             if not self.env.context.get("prs_no_mail"):
                 changed._prs_send_state_mail()
@@ -273,15 +315,36 @@ class EventRegistration(models.Model):
         return res
 
     def _prs_send_state_mail(self):
-        """Send the mail template matching each registration's (new) PRS state."""
-        for registration in self.filtered(lambda r: r.email and not r.prs_is_test):
-            xmlid = STATE_MAIL_TEMPLATES.get(registration.prs_state)
-            template = xmlid and self.env.ref(xmlid, raise_if_not_found=False)
-            if template:
+        """Queue the mail template matching each registration's (new) PRS state, in the
+        participant's language (:meth:`_prs_mail_lang`); test registrations get none."""
+        recipients = self.filtered(lambda r: r.email and not r.prs_is_test)
+        for state, registrations in recipients.grouped("prs_state").items():
+            xmlid = STATE_MAIL_TEMPLATES.get(state)
+            # the id from the (cached) xmlid, without env.ref's existence query: the
+            # receipt is rendered in the intake call
+            template_id = xmlid and self.env["ir.model.data"]._xmlid_to_res_id(
+                xmlid, raise_if_not_found=False
+            )
+            if template_id:
                 # sudo: coordinators may not read mail templates; the template is ours
-                # and rendered for this one registration they are allowed to act on.
-                template_sudo = template.sudo()
-                template_sudo.send_mail(registration.id, force_send=False)
+                # and rendered for the registrations they were allowed to act on.
+                template_sudo = self.env["mail.template"].sudo().browse(template_id)
+                template_sudo.send_mail_batch(registrations.ids, force_send=False)
+
+    def _prs_mail_lang(self):
+        """The language of the participant's mails (the templates' ``lang``): the
+        contact's language, else the registration's ``prs_language`` when it is an
+        installed language, else the program's default language."""
+        self.ensure_one()
+        installed = dict(self.env["res.lang"].get_installed())
+        for lang in (self.partner_id.lang, self.prs_language):
+            if lang in installed:
+                return lang
+        program = self.event_id
+        if len(installed) == 1 or not program:
+            # one language: the program's default is that one (no query for it)
+            return next(iter(installed))
+        return program._prs_program_languages()[program.id][1]
 
     # ------------------------------------------------------------------
     # Capacity
@@ -391,19 +454,60 @@ class EventRegistration(models.Model):
         return True
 
     def action_prs_reject(self):
-        self._prs_check_states(
-            {"in_progress", "submitted", "changes_requested", "waitlisted"}, _("reject")
-        )
-        self._prs_action_write({"prs_state": "rejected"})
-        return True
+        """Ask for the reason of the rejection (:meth:`_prs_reject` applies it)."""
+        self._prs_check_states(REJECTABLE_STATES, _("reject"))
+        return self._prs_reason_action("reject")
 
     def action_prs_cancel(self):
-        """Cancel; each confirmed seat freed promotes the oldest waitlisted registration."""
-        self._prs_check_states(
-            {"in_progress", "submitted", "changes_requested", "waitlisted", "confirmed"},
-            _("cancel"),
+        """Ask for the reason of the cancellation (:meth:`_prs_cancel` applies it)."""
+        self._prs_check_states(CANCELLABLE_STATES, _("cancel"))
+        return self._prs_reason_action("cancel")
+
+    def _prs_reason_action(self, decision):
+        """The reason wizard for ``decision`` (``reject`` or ``cancel``) on these
+        registrations, which the user must be allowed to change."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prs_registration.event_registration_reason_wizard_action"
         )
-        self._prs_action_write({"prs_state": "cancelled"})
+        action["context"] = {"default_registration_ids": self.ids, "default_decision": decision}
+        action["name"] = (
+            _("Reject Registrations") if decision == "reject" else _("Cancel Registrations")
+        )
+        return action
+
+    @api.model
+    def _prs_check_reason(self, reason):
+        """The reason, stripped; an empty one is refused (it is sent to the participant)."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(_("Give a reason: the participant reads it in the mail."))
+        return reason.strip()
+
+    def _prs_reject(self, reason):
+        """Reject with ``reason`` (tracked, and sent to the participant in the mail)."""
+        reason = self._prs_check_reason(reason)
+        self._prs_check_states(REJECTABLE_STATES, _("reject"))
+        self._prs_action_write({"prs_state": "rejected", "prs_reason": reason})
+        return True
+
+    def _prs_cancel(self, reason, by_participant=False):
+        """Cancel with ``reason`` (tracked, and sent to the participant in the mail);
+        ``by_participant``: the participant asked for it (through the worker), and
+        need not give a reason. Each confirmed seat freed promotes the oldest waitlisted
+        registration of the program."""
+        if by_participant:
+            reason = reason.strip() if isinstance(reason, str) else ""
+        else:
+            reason = self._prs_check_reason(reason)
+        self._prs_check_states(CANCELLABLE_STATES, _("cancel"))
+        self._prs_action_write(
+            {
+                "prs_state": "cancelled",
+                "prs_reason": reason or False,
+                "prs_cancelled_by_participant": bool(by_participant),
+            }
+        )
         return True
 
     def action_prs_request_changes(self):
@@ -419,7 +523,9 @@ class EventRegistration(models.Model):
         participant may answer until ``deadline`` (default: the program start), even
         after the registration window closed. Only steps its answers show are reopened
         (a hidden one could never be answered). A deadline already past (given, or the
-        program start by default) is refused."""
+        program start by default) is refused; ``message`` (the reason, sent to the
+        participant) is required."""
+        message = self._prs_check_reason(message)
         self._prs_check_states({"submitted", "waitlisted"}, _("request changes of"))
         now = fields.Datetime.now()
         for registration in self:
@@ -477,12 +583,18 @@ class EventRegistration(models.Model):
         :return: ``{"ok": True, "registration_id": int, "next_step_id": int|False}`` or
             ``{"ok": False, "errors": [{"field", "code", "message"}]}``
         """
+        return self._prs_logged_call("prs_submit", self._prs_submit, payload)
+
+    @api.model
+    def _prs_logged_call(self, method, run, payload):
+        """``run(payload)``, recorded in ``prs.intake.log`` as a call of ``method``
+        (``prs_submit`` or a worker method), refused or not, raising or not."""
         call_date = fields.Datetime.now()
         started = time.perf_counter()
         result = failure = None
         detail = None
         try:
-            result = self._prs_submit(payload)
+            result = run(payload)
             if isinstance(result, dict):
                 detail = result.pop(intake.DETAIL_KEY, None)
         except Exception as error:
@@ -491,7 +603,9 @@ class EventRegistration(models.Model):
             raise
         finally:
             duration_ms = int((time.perf_counter() - started) * 1000)
-            self._prs_log_intake(payload, result, failure, call_date, duration_ms, detail)
+            self._prs_log_intake(
+                payload, result, failure, call_date, duration_ms, detail, method=method
+            )
         return result
 
     @api.model
@@ -508,9 +622,8 @@ class EventRegistration(models.Model):
         submission_id = payload["submission_id"]
         payload_hash = intake.fingerprint(payload, self_sudo._prs_intake_secret())
         # Serialise calls carrying the same submission id: a second concurrent call waits
-        # here until the first commits, then finds its stored result below.
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", submission_id))
-        replay = self_sudo._prs_replay(submission_id, payload_hash)
+        # here until the first commits, then finds its stored result (one query for both).
+        replay = self_sudo._prs_replay(submission_id, payload_hash, lock=True)
         if replay:
             return replay
         try:
@@ -580,13 +693,17 @@ class EventRegistration(models.Model):
         return result
 
     @api.model
-    def _prs_log_intake(self, payload, result, failure, call_date, duration_ms, detail=None):
-        """Write the log row of one call; never raises."""
+    def _prs_log_intake(
+        self, payload, result, failure, call_date, duration_ms, detail=None, method="prs_submit"
+    ):
+        """Write the log row of one call of ``method``; never raises."""
         try:
             vals = self._prs_intake_log_values(payload, result, failure)
         except Exception:  # a strange payload or result must not break the call
             vals = {"result": "error", "error_codes": "unloggable"}
-        vals.update(call_date=call_date, duration_ms=duration_ms, user_id=self.env.uid)
+        vals.update(
+            call_date=call_date, duration_ms=duration_ms, user_id=self.env.uid, method=method
+        )
         if detail:
             vals["error_detail"] = str(detail)[:2000]
         return self.env["prs.intake.log"]._prs_write(vals)
@@ -625,12 +742,27 @@ class EventRegistration(models.Model):
         return secret
 
     @api.model
-    def _prs_replay(self, submission_id, payload_hash):
+    def _prs_replay(self, submission_id, payload_hash, lock=False):
         """The stored result of an accepted submission id (with the continuation token of
-        a first step, unsealed), or an error for another body."""
-        submission = self.env["event.registration.submission"].search(
-            [("submission_id", "=", submission_id)], limit=1
-        )
+        a first step, unsealed), or an error for another body. ``lock``: take the
+        submission id's advisory lock (held until the transaction ends) in the same
+        query, before the look-up (Odoo's REPEATABLE READ snapshot is the transaction's
+        either way: a winner committed after it is caught by the unique constraint)."""
+        submissions = self.env["event.registration.submission"]
+        if lock:
+            submissions.flush_model(["submission_id"])
+            self.env.cr.execute(
+                SQL(
+                    """SELECT pg_advisory_xact_lock(hashtext(%s)),
+                              (SELECT id FROM event_registration_submission
+                                WHERE submission_id = %s ORDER BY id DESC LIMIT 1)""",
+                    submission_id,
+                    submission_id,
+                )
+            )
+            submission = submissions.browse(self.env.cr.fetchone()[1] or ())
+        else:
+            submission = submissions.search([("submission_id", "=", submission_id)], limit=1)
         if not submission:
             return None
         if not intake.same_digest(submission.payload_hash, payload_hash):
@@ -653,7 +785,7 @@ class EventRegistration(models.Model):
         registration = self._prs_intake_registration(payload, program, flow)
         self._prs_intake_window(program, registration)
         version = self._prs_intake_version(step, payload["form_version"])
-        tree = self._prs_version_tree(version)
+        tree = self._prs_intake_tree(version)
         self._prs_intake_navigation(registration, flow, step)
         if not registration:
             self._prs_intake_capacity(program, payload.get("test", False))
@@ -663,8 +795,12 @@ class EventRegistration(models.Model):
         token = None
         if not registration:
             token = intake.new_token()
-            # the API user follows no registration (followers would list them all)
-            registration = self.with_context(mail_create_nosubscribe=True).create(
+            # No creation chatter: no message, no follower (the API user would follow
+            # every registration), no tracking of the first step's values (they are the
+            # creation's); the later steps' writes track as usual (the state change).
+            # The event's computed columns are given (no query to compute them; the
+            # related company_id is not: given, its inverse would write the program).
+            registration = self.with_context(tracking_disable=True).create(
                 {
                     "event_id": program.id,
                     "flow_id": flow.id,
@@ -673,9 +809,16 @@ class EventRegistration(models.Model):
                     "answers": {},
                     "step_versions": {},
                     "prs_token_hash": intake.token_digest(token),
+                    "name": False,
+                    "email": False,
+                    "phone": False,
+                    "company_name": False,
+                    "date_closed": False,
                 }
             )
-        registration._prs_store_step(step, version, tree, values, today)
+        registration._prs_store_step(
+            step, version, tree, values, today, submission_id=payload["submission_id"]
+        )
         next_step = registration.next_step_id
         result = {
             "ok": True,
@@ -701,19 +844,37 @@ class EventRegistration(models.Model):
         return result
 
     @api.model
+    def _prs_intake_fetch(self, model, record_id):
+        """The record ``record_id`` of ``model`` (archived too) with its columns read in
+        one query (what ``exists()`` and the first field access took two for), or an
+        empty recordset when there is no such row."""
+        records = self.env[model].with_context(active_test=False)
+        names = [
+            name
+            for name, field in records._fields.items()
+            if field.store and field.column_type and field.prefetch is True
+        ]
+        return records.search_fetch([("id", "=", record_id)], names).with_env(self.env)
+
+    @api.model
     def _prs_intake_resolve(self, payload):
-        program = self.env["event.event"].browse(payload["program_id"]).exists()
+        program = self._prs_intake_fetch("event.event", payload["program_id"])
         if not program or not program.prs_is_program:
             raise IntakeError([intake.error("unknown_program", _("There is no such program."))])
-        flow = self.env["event.flow"].browse(payload["flow_id"]).exists()
+        flow = self._prs_intake_fetch("event.flow", payload["flow_id"])
         if not flow or flow.event_id != program:
             raise IntakeError([intake.error("unknown_flow", _("The program has no such flow."))])
         if flow.state != "published" or not flow.active:
             raise IntakeError(
                 [intake.error("not_published", _("The flow %s is not published.", flow.code))]
             )
-        step = self.env["event.flow.step"].browse(payload["step_id"]).exists()
-        if not step or step.flow_id != flow:
+        # the flow's steps (navigation reads them all, one query): the step is one of
+        # them, or none
+        steps = flow.step_ids
+        step = steps.filtered(lambda s: s.id == payload["step_id"]).with_prefetch(
+            steps._prefetch_ids
+        )
+        if not step:
             raise IntakeError([intake.error("unknown_step", _("The flow has no such step."))])
         return program, flow, step
 
@@ -738,7 +899,7 @@ class EventRegistration(models.Model):
     def _prs_intake_registration(self, payload, program, flow):
         if not payload.get("registration_id"):
             return self.browse()
-        registration = self.browse(payload["registration_id"]).exists()
+        registration = self._prs_intake_fetch(self._name, payload["registration_id"])
         # the id alone is guessable: the continuation token of the first step proves the
         # caller continues its own registration (same error as an unknown id: no oracle)
         if (
@@ -784,9 +945,10 @@ class EventRegistration(models.Model):
             raise IntakeError(
                 [intake.error("not_published", _("The form of this step is not published."))]
             )
-        # one version by number (an index scan), never every version with its frozen tree
-        version = self.env["form.form.version"].search(
-            [("form_id", "=", form.id), ("version", "=", number)], limit=1
+        # one version by number (an index scan), never every version with its frozen
+        # tree: its id, number and checksum only (the tree: :meth:`_prs_intake_tree`)
+        version = self.env["form.form.version"].search_fetch(
+            [("form_id", "=", form.id), ("version", "=", number)], ["version", "checksum"], limit=1
         )
         if not version or not self._prs_version_accepted(form, version):
             raise IntakeError(
@@ -803,6 +965,15 @@ class EventRegistration(models.Model):
                 ]
             )
         return version
+
+    @api.model
+    def _prs_intake_tree(self, version):
+        """The published tree of ``version`` (a version just looked up in the database),
+        parsed once per process (:mod:`..tools.tree_cache`); shared: read it only."""
+        if not version:
+            return {}
+        key = tree_cache.version_key(self.env.cr.dbname, version.id, version.checksum)
+        return tree_cache.TREES.get(key, lambda: self._prs_version_tree(version))
 
     @api.model
     def _prs_version_tree(self, version, lang=None):
@@ -871,10 +1042,12 @@ class EventRegistration(models.Model):
 
     @api.model
     def _prs_intake_capacity(self, program, is_test):
-        if is_test:
+        limits = self._prs_limits(program)
+        # test registrations take no seat; unlimited seats or waitlist: never full
+        if is_test or None in limits:
             return
         counts = self._prs_count_by_state(program, {"confirmed", "waitlisted"})
-        if capacity.is_full(self._prs_limits(program), program.id, counts):
+        if capacity.is_full(limits, program.id, counts):
             raise IntakeError(
                 [intake.error("full", _("The program %s is full.", program.display_name))]
             )
@@ -929,9 +1102,11 @@ class EventRegistration(models.Model):
             raise IntakeError(errors)
         return values
 
-    def _prs_store_step(self, step, version, tree, values, today=None):
+    def _prs_store_step(self, step, version, tree, values, today=None, submission_id=None):
         """Store one step's validated answers: files, encryption, static columns, next;
-        ``today``: the date the answers were validated with (kept for the review)."""
+        ``today``: the date the answers were validated with (kept for the review).
+        Answers the step replaces (and those of steps the new answers hide) are kept in
+        ``event.registration.answer.history`` with ``submission_id``, the call's id."""
         self.ensure_one()
         fields_by_code = form_tree.fields_by_code(tree)
         values = dict(values)
@@ -947,9 +1122,25 @@ class EventRegistration(models.Model):
             stored = privacy.encrypt_answers(self._prs_fernet(), values, codes)
         answers = dict(self.answers or {}, **{step.code: stored})
         step_versions = dict(self.step_versions or {})
+        step_dates = dict(self.step_dates or {})
+        # answer history: the replaced answers come from memory (what the intake read),
+        # never read again, and are written with one insert at the end
+        history = self.env["event.registration.answer.history"]
+        history_extra = {"replaced_on": fields.Datetime.now(), "submission_id": submission_id}
+        replaced = []
+        if step.code in (self.answers or {}):
+            replaced.append(
+                history._prs_history_values(
+                    self,
+                    step,
+                    self.answers[step.code],
+                    step_versions.get(step.code),
+                    step_dates.get(step.code),
+                    **history_extra,
+                )
+            )
         if version:
             step_versions[step.code] = version.version
-        step_dates = dict(self.step_dates or {})
         step_dates[step.code] = form_tree.as_date(today or self._prs_today()).isoformat()
         vals = {
             "answers": answers,
@@ -958,16 +1149,29 @@ class EventRegistration(models.Model):
             "current_step_id": step.id,
         }
         vals.update(self._prs_static_values(tree, values, codes))
+        # the participant's contact, written with the step (README "Participants as
+        # contacts"; event_registration_partner.py)
+        vals.update(self._prs_link_partner(vals))
         plain = dict(self._prs_plain_answers(), **{step.code: values})
         if self.prs_state == "changes_requested":
             # navigation over the whole flow again: a step the new answers hide loses
             # its answers, a step they show that was never answered is asked for
             visible = self.flow_id._prs_navigation(plain)["steps"]
             hidden = [code for code in answers if code not in visible.mapped("code")]
+            hidden_steps = {s.code: s for s in self.flow_id.step_ids if s.code in hidden}
             for code in hidden:
-                answers.pop(code)
-                step_versions.pop(code, None)
-                step_dates.pop(code, None)
+                replaced.append(
+                    history._prs_history_values(
+                        self,
+                        hidden_steps.get(code, self.env["event.flow.step"]),
+                        answers.pop(code),
+                        step_versions.pop(code, None),
+                        step_dates.pop(code, None),
+                        change="dropped",
+                        step_code=code,
+                        **history_extra,
+                    )
+                )
             if hidden:
                 self.message_post(
                     body=_("Answers of steps now hidden were dropped: %s.", ", ".join(hidden)),
@@ -987,6 +1191,7 @@ class EventRegistration(models.Model):
         if not next_step:
             vals.update(prs_state="submitted", prs_submitted_at=fields.Datetime.now())
         self.write(vals)
+        history._prs_record(replaced)
 
     def _prs_store_files(self, value, encrypt=False, field=None, code=False):
         """Store file answers as attachments; keep only references in the answers.
@@ -1208,6 +1413,14 @@ class EventRegistration(models.Model):
         for registration in self:
             registration.prs_review_html = registration._prs_render_answers()
 
+    @api.depends("answers", "step_versions", "prs_answer_history_ids")
+    @api.depends_context("uid", "lang")
+    def _compute_prs_history_html(self):
+        for registration in self:
+            registration.prs_history_html = registration.prs_answer_history_ids._prs_render(
+                registration
+            )
+
     def _prs_review_display(self, trees):
         """``display(field, value)`` of :func:`..tools.review.display_value` for this
         registration: translated words, master labels, links, reveal right."""
@@ -1278,24 +1491,28 @@ class EventRegistration(models.Model):
         of the forms of the exported flows (steps in flow order, versions oldest first):
         the columns do not move when a form gets a new version, and two steps sharing a
         field code keep their own columns."""
+        # the flows in one grouped query: ``self.flow_id`` would load every column of
+        # every exported registration into the cache at once (the rows stream later)
+        flows = self.env["event.flow"].browse(
+            sorted(flow.id for (flow,) in self._read_group([("id", "in", self.ids)], ["flow_id"]))
+        )
         # sudo: published trees are configuration, read to name the columns.
         versions = (
             self.env["form.form.version"]
             .sudo()
-            .search(
-                [("form_id", "in", self.flow_id.step_ids.form_id.ids)], order="version asc, id asc"
-            )
+            .search([("form_id", "in", flows.step_ids.form_id.ids)], order="version asc, id asc")
         )
         trees = [
             (step.code, self._prs_version_tree(version))
-            for flow in self.flow_id.sorted("id")
+            for flow in flows
             for step in flow.step_ids.sorted(lambda s: (s.sequence, s.id))
             for version in versions.filtered(lambda v, s=step: v.form_id == s.form_id)
         ]
         return export.answer_columns(trees)
 
     def _prs_export_table(self, reveal=False):
-        """Return ``(header, rows)``; sensitive values masked unless ``reveal``."""
+        """Return ``(header, rows)``, ``rows`` a generator (one pass) reading the
+        registrations in batches; sensitive values masked unless ``reveal``."""
         static = [
             ("id", _("ID")),
             ("event_id", _("Program")),
@@ -1325,33 +1542,41 @@ class EventRegistration(models.Model):
             return privacy.decrypt_value(fernet[0], value)
 
         yes, no = _("Yes"), _("No")
-        rows = []
-        for registration in self.sorted("id"):
-            row = []
-            for fname, __ in static:
-                value = registration[fname]
-                if fname == "prs_state":
-                    value = states.get(value, value)
-                elif isinstance(value, models.BaseModel):
-                    value = value.display_name or ""
-                elif fname == "prs_is_test":
-                    value = _("Yes") if value else _("No")
-                elif value is False or value is None:
-                    value = ""
-                elif not isinstance(value, int | float | str):
-                    value = str(value)
-                row.append(value)
-            # sudo: the record was read above with the user's rights (static columns);
-            # sensitive values stay masked unless revealed (right checked by the wizard)
-            row += export.answer_cells(
-                registration.sudo().answers,
-                codes,
-                yes=yes,
-                no=no,
-                decrypt=decrypt if reveal else None,
-            )
-            rows.append(row)
-        return header, rows
+
+        def rows():
+            # read in batches, each dropped from the cache once its rows are out: the
+            # rows stream to the file and memory does not grow with the count
+            for ids in split_every(export.BATCH_SIZE, sorted(self.ids)):
+                batch = self.browse(ids)
+                for registration in batch:
+                    row = []
+                    for fname, __ in static:
+                        value = registration[fname]
+                        if fname == "prs_state":
+                            value = states.get(value, value)
+                        elif isinstance(value, models.BaseModel):
+                            value = value.display_name or ""
+                        elif fname == "prs_is_test":
+                            value = yes if value else no
+                        elif value is False or value is None:
+                            value = ""
+                        elif not isinstance(value, int | float | str):
+                            value = str(value)
+                        row.append(value)
+                    # sudo: the record was read above with the user's rights (static
+                    # columns); sensitive values stay masked unless revealed (right
+                    # checked by the wizard)
+                    row += export.answer_cells(
+                        registration.sudo().answers,
+                        codes,
+                        yes=yes,
+                        no=no,
+                        decrypt=decrypt if reveal else None,
+                    )
+                    yield row
+                batch.invalidate_recordset()
+
+        return header, rows()
 
     def action_prs_export(self):
         self.check_access_rights("read")

@@ -2,14 +2,31 @@ from odoo import fields, models
 
 
 class EventRegistrationSubmission(models.Model):
-    """One accepted intake call: replaying its submission id returns ``result``."""
+    """One accepted intake call (``prs_submit``) or worker operation (a payment, a
+    cancellation): replaying its id returns ``result``."""
 
     _name = "event.registration.submission"
     _description = "Registration Submission"
     _order = "id desc"
     _rec_name = "submission_id"
 
-    submission_id = fields.Char(required=True, readonly=True, index=True)
+    submission_id = fields.Char(
+        required=True,
+        readonly=True,
+        index=True,
+        help="The intake call's submission id, or a worker method's operation id.",
+    )
+    operation = fields.Selection(
+        [
+            ("submit", "Step Submitted"),
+            ("record_payment", "Payment Recorded"),
+            ("cancel", "Cancelled by the Participant"),
+        ],
+        default="submit",
+        required=True,
+        readonly=True,
+        help='The method of the accepted call (README "Worker methods").',
+    )
     registration_id = fields.Many2one(
         "event.registration", required=True, readonly=True, ondelete="cascade", index=True
     )

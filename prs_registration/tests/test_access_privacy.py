@@ -96,7 +96,7 @@ class TestRegistrationAccess(AccessFixture, PrsRegistrationCase):
                 getattr(registration, method)()
         registration.write({"name": "Corrected"})
         self.assertEqual((fresh.prs_state, fresh.event_id), ("submitted", self.program))
-        registration.action_prs_reject()
+        registration._prs_reject("Not eligible")
         self.assertEqual(fresh.prs_state, "rejected")
 
     @users("prs_reg_crd")

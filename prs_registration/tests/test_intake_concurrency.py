@@ -189,7 +189,7 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
         )
 
         def cancel(env):
-            env["event.registration"].browse(taken).action_prs_cancel()
+            env["event.registration"].browse(taken)._prs_cancel("Cannot come")
 
         errors = self._race(cancel, self._confirm(newcomer))
         self.assertEqual(errors, [None, None])

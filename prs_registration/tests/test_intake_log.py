@@ -86,11 +86,11 @@ class TestIntakeLog(PrsFixtureMixin, TransactionCase):
         self._enter_test_mode()
         payload = self.payload()
 
-        def broken_create(self, vals_list):
+        def broken_insert(self, vals):
             raise RuntimeError("log table unavailable")
 
         with (
-            patch.object(PrsIntakeLog, "create", broken_create),
+            patch.object(PrsIntakeLog, "_prs_insert_query", broken_insert),
             self.assertLogs("odoo.addons.prs_registration.models.prs_intake_log", "WARNING"),
         ):
             result = self.submit(payload)

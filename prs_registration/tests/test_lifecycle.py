@@ -68,7 +68,7 @@ class TestLifecycle(PrsRegistrationCase):
         third = self.register(first_name="C")
         third.action_prs_confirm()
         self.assertEqual((second | third).mapped("prs_state"), ["waitlisted", "waitlisted"])
-        first.with_user(self.coordinator).action_prs_cancel()
+        first.with_user(self.coordinator)._prs_cancel("Cannot come")
         self.assertEqual(first.prs_state, "cancelled")
         self.assertEqual(first.state, "cancel")
         self.assertEqual(second.prs_state, "confirmed")
@@ -99,7 +99,7 @@ class TestLifecycle(PrsRegistrationCase):
         )
         confirmed.action_prs_confirm()
         waitlisted.action_prs_confirm()
-        rejected.action_prs_reject()
+        rejected._prs_reject("No seat for this profile")
         for registration, xmlid in [
             (confirmed, "prs_registration.mail_template_registration_confirmed"),
             (waitlisted, "prs_registration.mail_template_registration_waitlisted"),
@@ -125,17 +125,18 @@ class TestLifecycle(PrsRegistrationCase):
         self.assertTrue(plain.event_mail_ids)
         self.assertFalse(self.program.event_mail_ids)
         registration = self.register(email="only-prs@example.com")
+        # before: the receipt of the last step (issue 16)
         mails_before = self.env["mail.mail"].search([("email_to", "ilike", "only-prs@")])
+        mail_messages = [
+            ("model", "=", "event.registration"),
+            ("res_id", "=", registration.id),
+            ("message_type", "in", ("email", "email_outgoing")),
+        ]
+        messages_before = self.env["mail.message"].search(mail_messages)
         registration.with_user(self.coordinator).action_prs_confirm()
         self.assertEqual(registration.state, "open")
         mails = self.env["mail.mail"].search([("email_to", "ilike", "only-prs@")]) - mails_before
-        messages = self.env["mail.message"].search(
-            [
-                ("model", "=", "event.registration"),
-                ("res_id", "=", registration.id),
-                ("message_type", "in", ("email", "email_outgoing")),
-            ]
-        )
+        messages = self.env["mail.message"].search(mail_messages) - messages_before
         confirmed = self._mails(
             registration, "prs_registration.mail_template_registration_confirmed"
         )
@@ -327,7 +328,8 @@ class TestLifecycle(PrsRegistrationCase):
             self._request_changes(registration, self.step_health)
 
     def test_bulk_server_actions(self):
-        """The list's bulk actions confirm, waitlist and reject the selected records."""
+        """The list's bulk actions confirm, waitlist and reject the selected records (the
+        rejection after its reason is given)."""
         self.program.write({"seats_limited": True, "seats_max": 1, "prs_waitlist_allowed": True})
         first, second, third, fourth = (self.register(first_name=n) for n in "ABCD")
         for xmlid, records in [
@@ -336,7 +338,14 @@ class TestLifecycle(PrsRegistrationCase):
             ("event_registration_action_server_reject", fourth),
         ]:
             action = self.env.ref(f"prs_registration.{xmlid}").with_user(self.coordinator)
-            action.with_context(active_model="event.registration", active_ids=records.ids).run()
+            opened = action.with_context(
+                active_model="event.registration", active_ids=records.ids
+            ).run()
+            if opened:  # the reason wizard
+                wizard = self.env[opened["res_model"]].with_user(self.coordinator)
+                wizard = Form(wizard.with_context(**opened["context"]))
+                wizard.reason = "Not eligible"
+                wizard.save().action_apply()
         self.assertEqual(
             (first | second | third | fourth).mapped("prs_state"),
             ["confirmed", "waitlisted", "waitlisted", "rejected"],

@@ -7,6 +7,8 @@ from . import privacy
 #: A cell starting with one of these is a formula to a spreadsheet application (CSV
 #: injection); tab and carriage return start one in some of them too.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Registrations read (and dropped from the ORM cache) at a time while exporting.
+BATCH_SIZE = 1000
 
 
 def answer_columns(step_trees):
@@ -57,6 +59,21 @@ def answer_cells(answers, columns, yes="Yes", no="No", decrypt=None):
             value = decrypt(value) if decrypt else privacy.MASK
         cells.append(cell(value, yes, no))
     return cells
+
+
+def history_rows(rows, static_width, entries_of, columns, yes="Yes", no="No", decrypt=None):
+    """Yield the export ``rows`` with their answer history: each registration row (its
+    first cell the registration id) with an empty *Replaced On* cell, then one row per
+    replaced answer set ``entries_of(registration id)`` ``[(step code, answers, replaced
+    on)]`` (oldest first): the registration's first ``static_width`` cells, the cells of
+    the replaced step's answers only (:func:`answer_cells`) and when they were replaced.
+    A generator: rows stream through."""
+    for row in rows:
+        row = list(row)
+        yield [*row, ""]
+        for step_code, answers, replaced_on in entries_of(row[0]):
+            cells = answer_cells({step_code: answers}, columns, yes, no, decrypt)
+            yield [*row[:static_width], *cells, replaced_on]
 
 
 def is_formula_like(value):

@@ -29,9 +29,8 @@ MAX_NESTING = 32
 SECRET_PARAM = "prs_registration.intake_secret"
 #: Key of a refusal's server-side detail: taken off the response, kept in the intake log.
 DETAIL_KEY = "_prs_detail"
-REQUEST_SCHEMA = os.path.join(
-    os.path.dirname(os.path.dirname(__file__)), "schemas", "prs.submit.request.1.json"
-)
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
+REQUEST_SCHEMA = os.path.join(SCHEMA_DIR, "prs.submit.request.1.json")
 
 # maps_to value of a form field -> column of event.registration it fills (the values
 # prs_registration adds to form.field's maps_to selection, one column each)
@@ -133,10 +132,16 @@ def _is_integer(checker, value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-@functools.cache
 def request_validator():
     """The jsonschema validator of the request schema (built once per process)."""
-    with open(REQUEST_SCHEMA, encoding="utf-8") as file:
+    return schema_validator(REQUEST_SCHEMA)
+
+
+@functools.cache
+def schema_validator(path):
+    """The jsonschema validator of the request schema in file ``path`` (``prs_submit``'s,
+    a worker method's), built once per process."""
+    with open(path, encoding="utf-8") as file:
         schema = json.load(file)
     base = jsonschema.validators.validator_for(schema)
     base.check_schema(schema)
@@ -146,11 +151,12 @@ def request_validator():
     return validator(schema)
 
 
-def _schema_errors(payload):
+def _schema_errors(payload, validator=None):
     """One ``malformed`` error per schema violation, its JSON path first."""
+    validator = validator or request_validator()
     return [
         error("malformed", shorten(f"{exc.json_path}: {exc.message}", MAX_MESSAGE))
-        for exc in sorted(request_validator().iter_errors(payload), key=lambda e: e.json_path)
+        for exc in sorted(validator.iter_errors(payload), key=lambda e: e.json_path)
     ]
 
 
@@ -174,16 +180,17 @@ def nesting_depth(value, limit):
     return deepest
 
 
-def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
+def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES, validator=None):
     """Return a list of structured errors about the payload ([] when fine): the size
-    bound first (``payload_too_large``), then the request schema (``malformed``).
+    bound first (``payload_too_large``), then the request schema (``malformed``;
+    ``validator``: a worker method's, default ``prs_submit``'s).
 
     Nesting deeper than ``MAX_NESTING`` is refused first, before anything walks the
     payload recursively (the JSON encoder, the schema validator)."""
     if nesting_depth(payload, MAX_NESTING) > MAX_NESTING:
         return [error("malformed", f"$: the payload nests deeper than {MAX_NESTING} levels.")]
     if not isinstance(payload, dict):
-        return _schema_errors(payload)
+        return _schema_errors(payload, validator)
     try:
         size = len(form_tree.canonical_json(payload).encode())
     except (TypeError, ValueError, RecursionError):
@@ -196,7 +203,7 @@ def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES):
                 f"The payload is {size} bytes; at most {max_bytes} bytes are accepted.",
             )
         ]
-    return _schema_errors(payload)
+    return _schema_errors(payload, validator)
 
 
 def mapped_values(tree, values, sensitive, date_columns=(), yes="Yes"):
@@ -241,7 +248,8 @@ def log_values(payload, result, failure_code=None):
     the payload names and how the call ended; ``failure_code``: the error code of a call
     that raised (``access_denied``, ``server_error``), else None."""
     payload = payload if isinstance(payload, dict) else {}
-    submission_id = payload.get("submission_id")
+    # a worker method's operation id is logged where prs_submit's submission id is
+    submission_id = payload.get("submission_id") or payload.get("operation_id")
     vals = {
         "submission_id": submission_id[:128] if isinstance(submission_id, str) else False,
         "program_id": _as_id(payload.get("program_id")),

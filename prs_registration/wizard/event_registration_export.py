@@ -1,6 +1,8 @@
 import base64
 import csv
 import io
+import itertools
+import tempfile
 
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -24,10 +26,27 @@ class EventRegistrationExport(models.TransientModel):
         string="Reveal Sensitive Values",
         help="Needs the reveal right; every exported registration gets a reveal log entry.",
     )
+    include_history = fields.Boolean(
+        string="Include Answer History",
+        help="After each registration, one row per answer set the participant replaced "
+        "(the replaced step's answers and when they were replaced).",
+    )
     data = fields.Binary(readonly=True, attachment=False)
     filename = fields.Char(readonly=True)
 
     def _prs_build(self):
+        """``(bytes, filename)`` of the export file (see :meth:`_prs_write`)."""
+        with tempfile.TemporaryFile() as out:
+            filename = self._prs_write(out)
+            out.seek(0)
+            return out.read(), filename
+
+    def _prs_write(self, out):
+        """Write the export file into the binary file object ``out``; return its name.
+
+        The rows stream from the registrations (read in batches) into the file: CSV
+        row by row, XLSX in xlsxwriter's ``constant_memory`` mode (each row flushed to
+        a temporary file), so the memory used does not grow with the count."""
         self.ensure_one()
         if not self.registration_ids:
             raise UserError(_("Choose at least one registration to export."))
@@ -36,20 +55,26 @@ class EventRegistrationExport(models.TransientModel):
                 raise AccessError(_("You are not allowed to reveal sensitive answers."))
             self.registration_ids._prs_log_reveal(_("Export"))
         header, rows = self.registration_ids._prs_export_table(reveal=self.reveal)
+        if self.include_history:
+            header, rows = self.env["event.registration.answer.history"]._prs_export_rows(
+                self.registration_ids, header, rows, reveal=self.reveal
+            )
         stamp = fields.Datetime.now().strftime("%Y%m%d-%H%M%S")
         if self.file_format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
+            text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+            writer = csv.writer(text)
             # text a spreadsheet would take for a formula is prefixed (CSV injection)
             writer.writerow([export.csv_cell(value) for value in header])
-            writer.writerows([export.csv_cell(value) for value in row] for row in rows)
-            return buffer.getvalue().encode("utf-8-sig"), f"registrations-{stamp}.csv"
-        buffer = io.BytesIO()
+            for row in rows:
+                writer.writerow([export.csv_cell(value) for value in row])
+            text.flush()
+            text.detach()  # ``out`` stays open for the caller
+            return f"registrations-{stamp}.csv"
         # text is always written as text: never a formula ("=..."), a URL or a number
         workbook = xlsxwriter.Workbook(
-            buffer,
+            out,
             {
-                "in_memory": True,
+                "constant_memory": True,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -57,15 +82,15 @@ class EventRegistrationExport(models.TransientModel):
         )
         sheet = workbook.add_worksheet(_("Registrations"))
         bold = workbook.add_format({"bold": True})
-        for index, row in enumerate([header, *rows]):
+        sheet.freeze_panes(1, 0)
+        for index, row in enumerate(itertools.chain([header], rows)):
             for column, value in enumerate(row):
                 if isinstance(value, str):
                     sheet.write_string(index, column, value, bold if index == 0 else None)
                 else:
                     sheet.write(index, column, value)
-        sheet.freeze_panes(1, 0)
         workbook.close()
-        return buffer.getvalue(), f"registrations-{stamp}.xlsx"
+        return f"registrations-{stamp}.xlsx"
 
     def action_export(self):
         """Build the file and send the browser to download it once: the download

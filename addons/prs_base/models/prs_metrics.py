@@ -60,19 +60,18 @@ class PrsMetrics(models.AbstractModel):
         ]
 
     @api.model
-    def _prs_add(self, increments, cr=None, replace=False):
-        """Add ``increments`` (``(series, labels, value)``) to the stored series, on
-        ``cr`` or on a new cursor committed at once; ``replace``: set instead of add (a
-        stored gauge). Never raises: a failure is logged and forgotten."""
+    def _prs_add_query(self, increments, replace=False):
+        """The statement of :meth:`_prs_add` (None when there is nothing to add), for a
+        caller that sends it with other statements of its own."""
         totals = defaultdict(float)
         for series, labels, value in increments:
             totals[(series, json.dumps(labels, sort_keys=True))] += value
         if not totals:
-            return True
+            return None
         update = (
             SQL("EXCLUDED.value") if replace else SQL("prs_metric_counter.value + EXCLUDED.value")
         )
-        query = SQL(
+        return SQL(
             """
             INSERT INTO prs_metric_counter (name, labels, value) VALUES %s
             ON CONFLICT (name, labels) DO UPDATE SET value = %s
@@ -84,6 +83,15 @@ class PrsMetrics(models.AbstractModel):
             ),
             update,
         )
+
+    @api.model
+    def _prs_add(self, increments, cr=None, replace=False):
+        """Add ``increments`` (``(series, labels, value)``) to the stored series, on
+        ``cr`` or on a new cursor committed at once; ``replace``: set instead of add (a
+        stored gauge). Never raises: a failure is logged and forgotten."""
+        query = self._prs_add_query(increments, replace=replace)
+        if query is None:
+            return True
         try:
             if cr is not None:
                 with cr.savepoint(flush=False):

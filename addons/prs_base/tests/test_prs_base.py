@@ -41,6 +41,21 @@ class TestPrsBaseTools(TransactionCase):
         self.assertEqual(values, {"a": None})
 
 
+    def test_param_int_unset_gives_the_default(self):
+        """An unset parameter gives the default even when 0 is allowed (``int(False)``
+        is 0: a grace period would silently turn off); a set 0, a bad value and a value
+        below the minimum behave as documented."""
+        key = "prs_base.test_param_int"
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(config.param_int(self.env, key, 60, minimum=0), 60)
+        params.set_param(key, "0")
+        self.assertEqual(config.param_int(self.env, key, 60, minimum=0), 0)
+        self.assertEqual(config.param_int(self.env, key, 60), 60)
+        params.set_param(key, "soon")
+        self.assertEqual(config.param_int(self.env, key, 60, minimum=0), 60)
+        params.set_param(key, "15")
+        self.assertEqual(config.param_int(self.env, key, 60), 15)
+
 @tagged("post_install", "-at_install", "prs_base")
 class TestPrsBaseGroups(TransactionCase):
     def test_groups_live_in_prs_base(self):

@@ -39,6 +39,10 @@ def param_int(env, key, default, minimum=1):
     # sudo: reads one technical setting for the caller's own use (a limit, a delay), never
     # shown; the API user and coordinators have no access to system parameters.
     value = env["ir.config_parameter"].sudo().get_param(key)
+    if not isinstance(value, str):
+        # unset: get_param answers False, and int(False) would be 0 (a valid value when
+        # ``minimum`` is 0, e.g. a grace period turned off)
+        return default
     try:
         number = int(value)
     except (TypeError, ValueError):

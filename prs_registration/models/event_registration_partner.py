@@ -1,0 +1,403 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..tools import contacts
+
+_logger = logging.getLogger(__name__)
+
+# registrations in these states are closed: never flagged as a duplicate, never flag one
+CLOSED_STATES = ("cancelled", "rejected")
+# the registration columns a contact is made of (never filled from a sensitive field:
+# intake maps only non-sensitive answers to columns, ``_prs_static_values``)
+CONTACT_COLUMNS = frozenset(
+    {
+        "name",
+        "email",
+        "phone",
+        "prs_first_name",
+        "prs_last_name",
+        "prs_language",
+        "prs_country_code",
+    }
+)
+# the fields a duplicate flag depends on (_prs_duplicate_key)
+DUPLICATE_DEPENDS = frozenset({"partner_id", "event_id", "prs_state", "prs_is_test", "active"})
+# the columns core event.registration fills from its partner when empty (its
+# ``_compute_name``, ``_compute_email``...): written with the link, so they keep what the
+# participant submitted and never show another contact's data
+PARTNER_SYNCED_COLUMNS = ("name", "email", "phone", "company_name")
+# contacts are written by intake without chatter, followers or tracking
+QUIET_CONTEXT = {
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "tracking_disable": True,
+    "mail_notrack": True,
+}
+
+
+class EventRegistration(models.Model):
+    """Participants as contacts (README "Intake contract"): each registration of a
+    program is linked to the participant's ``res.partner`` (core ``partner_id``)."""
+
+    _inherit = "event.registration"
+
+    # the duplicate flag, the contacts' counts and the merge look registrations up by it
+    partner_id = fields.Many2one(index="btree_not_null")
+    # kept by _prs_sync_duplicates on every change that can make or unmake a duplicate
+    # (not an ORM compute: its triggers would search the contact's registrations on every
+    # state change; this costs one query only when a registration opens, closes or moves)
+    prs_duplicate = fields.Boolean(
+        string="Possible Duplicate",
+        readonly=True,
+        copy=False,
+        help="Another open registration of the same contact exists in this program "
+        "(neither cancelled nor rejected, not archived; test registrations aside).",
+    )
+    prs_other_registration_count = fields.Integer(
+        string="Other Registrations",
+        compute="_compute_prs_other_registration_count",
+        groups="prs_base.group_prs_coordinator",
+        help="The contact's other registrations of programs that you may read.",
+    )
+
+    # ------------------------------------------------------------------
+    # Duplicates and counts
+    # ------------------------------------------------------------------
+
+    def _prs_duplicate_key(self):
+        """What the duplicate flags depend on: ``(contact id, program id, open)``; open: a
+        real, active registration neither cancelled nor rejected."""
+        self.ensure_one()
+        is_open = self.active and not self.prs_is_test and self.prs_state not in CLOSED_STATES
+        return (self.partner_id.id, self.event_id.id, bool(is_open))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any("prs_duplicate" in vals for vals in vals_list):
+            raise AccessError(_("The duplicate flag is kept by the registrations themselves."))
+        registrations = super().create(vals_list)
+        linked = registrations.filtered("partner_id")
+        if linked:
+            self._prs_sync_duplicates(linked.partner_id.ids, linked.event_id.ids)
+        return registrations
+
+    def write(self, vals):
+        if "prs_duplicate" in vals and not self.env.su:
+            raise AccessError(_("The duplicate flag is kept by the registrations themselves."))
+        if not DUPLICATE_DEPENDS.intersection(vals):
+            return super().write(vals)
+        before = {registration.id: registration._prs_duplicate_key() for registration in self}
+        result = super().write(vals)
+        keys = set()
+        for registration in self:
+            key = registration._prs_duplicate_key()
+            if key != before[registration.id]:
+                keys.update((key, before[registration.id]))
+        partners = {partner for partner, __, __ in keys if partner}
+        if partners:
+            self._prs_sync_duplicates(partners, {event for __, event, __ in keys})
+        return result
+
+    def unlink(self):
+        """Deleting a registration can leave its duplicate alone: its flag follows."""
+        linked = self.filtered("partner_id")
+        partners, events = linked.partner_id.ids, linked.event_id.ids
+        result = super().unlink()
+        if partners:
+            self._prs_sync_duplicates(partners, events)
+        return result
+
+    @api.model
+    def _prs_sync_duplicates(self, partner_ids, event_ids, registration_ids=()):
+        """Set ``prs_duplicate`` of the registrations of these contacts in these programs
+        (and of ``registration_ids``) to what the database says: one query, writing the
+        flags that change only. Open: see :meth:`_prs_duplicate_key`; programs only."""
+        # the registrations' pending changes (and their computed fields: one UPDATE, as
+        # at the end of the transaction) are what the flags are computed from
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE event_registration r
+                   SET prs_duplicate = d.duplicate
+                  FROM (
+                        SELECT c.id,
+                               c.partner_id IS NOT NULL
+                               AND c.active AND c.prs_is_test IS NOT TRUE
+                               AND c.prs_state NOT IN %(closed)s
+                               AND e.prs_is_program IS TRUE
+                               AND EXISTS (
+                                   SELECT 1 FROM event_registration o
+                                    WHERE o.partner_id = c.partner_id
+                                      AND o.event_id = c.event_id
+                                      AND o.id != c.id
+                                      AND o.active AND o.prs_is_test IS NOT TRUE
+                                      AND o.prs_state NOT IN %(closed)s
+                               ) AS duplicate
+                          FROM event_registration c
+                          JOIN event_event e ON e.id = c.event_id
+                         WHERE (c.partner_id = ANY(%(partners)s) AND c.event_id = ANY(%(events)s))
+                            OR c.id = ANY(%(ids)s)
+                       ) d
+                 WHERE r.id = d.id AND r.prs_duplicate IS DISTINCT FROM d.duplicate
+             RETURNING r.id
+                """,
+                closed=CLOSED_STATES,
+                partners=list(partner_ids),
+                events=list(event_ids),
+                ids=list(registration_ids),
+            )
+        )
+        changed = self.browse([row[0] for row in self.env.cr.fetchall()])
+        changed.invalidate_recordset(["prs_duplicate"])
+        return changed
+
+    @api.depends_context("uid")
+    def _compute_prs_other_registration_count(self):
+        """Counted with the user's rights (record rules: a coordinator counts the
+        registrations of the programs he coordinates only)."""
+        counts = {}
+        linked = self.filtered(lambda r: r.partner_id and r._origin)
+        if linked and self.check_access_rights("read", raise_exception=False):
+            counts = dict(
+                self._read_group(
+                    [
+                        ("partner_id", "in", linked.partner_id.ids),
+                        ("event_id.prs_is_program", "=", True),
+                    ],
+                    ["partner_id"],
+                    ["__count"],
+                )
+            )
+        for registration in self:
+            count = counts.get(registration.partner_id, 0)
+            # this registration is among the counted ones when stored and linked
+            mine = 1 if registration in linked else 0
+            registration.prs_other_registration_count = max(count - mine, 0)
+
+    def action_prs_view_other_registrations(self):
+        """The other registrations of programs of this registration's contact (those the
+        user may read)."""
+        self.ensure_one()
+        if not self.env.user.has_group("prs_base.group_prs_coordinator"):
+            raise AccessError(_("Only coordinators see a participant's other registrations."))
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        return self._prs_registrations_action(
+            [("partner_id", "=", self.partner_id.id), ("id", "!=", self.id)],
+            _("Other registrations of %s", self.partner_id.display_name),
+        )
+
+    @api.model
+    def _prs_registrations_action(self, domain, name):
+        """The registrations window action restricted to ``domain`` (programs only)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prs_registration.event_registration_prs_action"
+        )
+        action.update(
+            name=name,
+            domain=[("event_id.prs_is_program", "=", True), *domain],
+            # the participant's registrations, test ones included (none are linked)
+            context={"create": False},
+        )
+        return action
+
+    # ------------------------------------------------------------------
+    # Linking (intake)
+    # ------------------------------------------------------------------
+
+    def _prs_link_partner(self, vals):
+        """The values that link this registration to its contact, to write together
+        with ``vals`` (a step's columns, README "Intake contract", *Participants as
+        contacts*); ``{}`` when the link stays as it is.
+
+        A registration without contact, or whose email this step changes, is linked to
+        the contact found by email, else by phone (:meth:`_prs_find_partner`), else to a
+        new contact (:meth:`_prs_create_partner`; none without an email or a phone).
+        Test registrations are never linked. A linked contact only gets its empty
+        email, phone and country filled (:meth:`_prs_fill_partner`).
+        """
+        self.ensure_one()
+        if self.prs_is_test or not self.event_id.prs_is_program:
+            return {}
+        touched = CONTACT_COLUMNS.intersection(vals)
+        if self.partner_id and not touched:
+            return {}  # a step without contact columns: no query at all
+        data = {name: vals[name] if name in vals else self[name] for name in CONTACT_COLUMNS}
+        new_email = "email" in vals and contacts.email_key(vals["email"])
+        if self.partner_id and not (new_email and new_email != contacts.email_key(self.email)):
+            self._prs_fill_partner(self.partner_id, data)
+            return {}
+        partner, current = self._prs_find_partner(data)
+        if partner:
+            self._prs_fill_partner(partner, data, current=current)
+        else:
+            partner = self._prs_create_partner(data)
+        if not partner or partner == self.partner_id:
+            return {}
+        link = {"partner_id": partner.id}
+        for name in PARTNER_SYNCED_COLUMNS:
+            link[name] = vals[name] if name in vals else self[name]
+        return link
+
+    def _prs_find_partner(self, data):
+        """The contact of a participant with the registration columns ``data``: the
+        oldest active contact with the same normalised email, else the oldest with the
+        same normalised phone (or mobile) that has no other email. Never a company, a
+        contact of another company than the program's, or the contact of a user
+        (internal, portal or API: an account's contact is its owner's, and a participant
+        typing a colleague's email must not reach it). One query, on indexes.
+
+        :return: ``(partner, {"email", "phone", "mobile", "country_id"})``: the contact
+            (or none) and its current values (the fill needs no other read)
+        """
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        email = contacts.email_key(data.get("email"))
+        phones = contacts.phone_terms(data.get("phone"))
+        if not email and not phones:
+            return Partner, {}
+        Partner.flush_model(["email_normalized", "phone", "mobile", "active", "is_company"])
+        matches = []
+        if email:
+            matches.append(SQL("p.email_normalized = %s", email))
+        if phones:
+            phone_match = SQL(" OR ").join(
+                SQL(
+                    "(%(col)s IS NOT NULL AND regexp_replace((%(col)s)::text, %(pattern)s::text,"
+                    " ''::text, 'g') IN %(terms)s)",
+                    col=SQL.identifier("p", column),
+                    pattern=contacts.PHONE_SQL_PATTERN,
+                    terms=phones,
+                )
+                for column in ("phone", "mobile")
+            )
+            # a contact with another email is another person sharing the phone
+            if email:
+                phone_match = SQL("(p.email_normalized IS NULL AND (%s))", phone_match)
+            matches.append(phone_match)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, p.email, p.phone, p.mobile, p.country_id
+                  FROM res_partner p
+                 WHERE (%(matches)s)
+                   AND p.active
+                   AND p.is_company IS NOT TRUE
+                   AND (p.company_id IS NULL OR p.company_id = %(company)s)
+                   AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)
+              ORDER BY p.email_normalized IS NOT DISTINCT FROM %(email)s DESC, p.id
+                 LIMIT 1
+                """,
+                matches=SQL(" OR ").join(matches),
+                company=self.event_id.company_id.id or None,
+                email=email or None,
+            )
+        )
+        row = self.env.cr.dictfetchone()
+        return (Partner.browse(row.pop("id")), row) if row else (Partner, {})
+
+    def _prs_partner_values(self, data):
+        """``res.partner`` values of a participant from the registration columns
+        ``data`` (email, phone, language when installed, country)."""
+        values = {}
+        if contacts.email_key(data.get("email")):
+            values["email"] = data["email"].strip()
+        if contacts.phone_key(data.get("phone")):
+            values["phone"] = data["phone"].strip()
+        installed = [code for code, __ in self.env["res.lang"].get_installed()]
+        lang = contacts.lang_code(data.get("prs_language"), installed)
+        if lang:
+            values["lang"] = lang
+        code = (data.get("prs_country_code") or "").strip().upper()
+        if code:
+            country = self.env["res.country"].search([("code", "=", code)], limit=1)
+            if country:
+                values["country_id"] = country.id
+        return values
+
+    def _prs_create_partner(self, data):
+        """A new contact for the participant (none without an email or a phone: a name
+        alone finds nobody again), created without chatter or followers."""
+        values = self._prs_partner_values(data)
+        if not values.get("email") and not values.get("phone"):
+            return self.env["res.partner"]
+        values["name"] = contacts.contact_name(data)
+        values["company_id"] = False  # a person, shared by the companies' programs
+        # sudo: intake runs as superuser already (its caller has no right on contacts);
+        # the values are the participant's non-sensitive columns only
+        return self.env["res.partner"].sudo().with_context(**QUIET_CONTEXT).create(values)
+
+    def _prs_fill_partner(self, partner, data, current=None):
+        """Fill the contact's empty email, phone and country from ``data``; what the
+        contact already says is never changed, and a user's contact is never written.
+        ``current``: the contact's values as :meth:`_prs_find_partner` read them (it has
+        no user); else they are read."""
+        found = current is not None
+        if not found:
+            current = {
+                "email": partner.email,
+                "phone": partner.phone,
+                "mobile": partner.mobile,
+                "country_id": partner.country_id.id,
+            }
+        missing = {
+            "email": not current.get("email"),
+            "phone": not current.get("phone") and not current.get("mobile"),
+            "country_id": not current.get("country_id"),
+        }
+        wanted = {
+            "email": contacts.email_key(data.get("email")),
+            "phone": contacts.phone_key(data.get("phone")),
+            "country_id": data.get("prs_country_code"),
+        }
+        if not any(missing[name] and wanted[name] for name in missing):
+            return
+        # sudo: as in _prs_create_partner; only the empty fields are written
+        partner_sudo = partner.sudo().with_context(active_test=False)
+        if not found and partner_sudo.user_ids:
+            return
+        values = self._prs_partner_values(data)
+        updates = {name: values[name] for name in missing if missing[name] and name in values}
+        if updates:
+            partner_sudo.with_context(**QUIET_CONTEXT).write(updates)
+
+    # ------------------------------------------------------------------
+    # Backfill (migration of databases from before the link)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _prs_backfill_partners(self, batch_size=500):
+        """Link every registration of a program that has no contact yet (test ones
+        aside), oldest first, as intake would have; return how many were linked. For
+        the migration script of the version that added the link; safe to run again."""
+        # sudo: a migration links every registration, whatever its program
+        Registration = self.sudo().with_context(active_test=False)
+        domain = [
+            ("partner_id", "=", False),
+            ("prs_is_test", "=", False),
+            ("event_id.prs_is_program", "=", True),
+            "|",
+            ("email", "!=", False),
+            ("phone", "!=", False),
+        ]
+        linked, last_id = 0, 0
+        while True:
+            batch = Registration.search(
+                [*domain, ("id", ">", last_id)], order="id", limit=batch_size
+            )
+            if not batch:
+                break
+            for registration in batch:
+                vals = registration._prs_link_partner({})
+                if vals:
+                    registration.write(vals)
+                    linked += 1
+            last_id = batch[-1].id
+            batch.flush_recordset()
+            batch.invalidate_recordset()
+        _logger.info("prs_registration: %s registration(s) linked to contacts", linked)
+        return linked
