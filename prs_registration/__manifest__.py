@@ -1,7 +1,7 @@
 {
     "name": "Global PRS Registrations",
     "summary": "Validated registration intake over RPC, lifecycle, review and export",
-    "version": "17.0.1.1.0",
+    "version": "17.0.1.2.0",
     "category": "Global PRS",
     "license": "LGPL-3",
     "author": "Global PRS",

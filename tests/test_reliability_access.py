@@ -13,6 +13,7 @@ from common import (
 )
 
 from odoo.exceptions import AccessError, UserError
+from odoo.models import regex_private
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.prs_registration.tests.common import NO_PRS_ROLES, AccessFixtureMixin
@@ -569,8 +570,9 @@ class TestAccessMatrix(AccessFixtureMixin, PrsBuilder, TransactionCase):
         )
 
     def _prs_public_methods(self):
-        """``[(model, method)]``: every public method (callable over RPC: no leading
-        underscore) that a PRS module defines or overrides, on concrete models."""
+        """``[(model, method)]``: every public method (callable over RPC: not
+        ``models.regex_private``) that a PRS module defines or overrides, on concrete
+        models."""
         found = set()
         for name in self.env.registry:
             model = self.env[name]
@@ -580,7 +582,8 @@ class TestAccessMatrix(AccessFixtureMixin, PrsBuilder, TransactionCase):
                 if getattr(klass, "_module", None) not in PRS_MODULES:
                     continue
                 for attr, value in vars(klass).items():
-                    if not attr.startswith("_") and inspect.isfunction(value):
+                    # Odoo refuses ``_*`` and ``init`` over RPC (models.regex_private)
+                    if not regex_private.match(attr) and inspect.isfunction(value):
                         found.add((name, attr))
         return sorted(found)
 

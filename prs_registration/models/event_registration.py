@@ -1491,10 +1491,19 @@ class EventRegistration(models.Model):
         of the forms of the exported flows (steps in flow order, versions oldest first):
         the columns do not move when a form gets a new version, and two steps sharing a
         field code keep their own columns."""
+        return export.answer_columns(self._prs_export_trees())
+
+    def _prs_export_trees(self):
+        """``[(step code, tree)]`` of every version of the forms of the exported flows
+        (steps in flow order, versions oldest first)."""
         # the flows in one grouped query: ``self.flow_id`` would load every column of
         # every exported registration into the cache at once (the rows stream later)
         flows = self.env["event.flow"].browse(
-            sorted(flow.id for (flow,) in self._read_group([("id", "in", self.ids)], ["flow_id"]))
+            sorted(
+                flow.id
+                for (flow,) in self._read_group([("id", "in", self.ids)], ["flow_id"])
+                if flow
+            )
         )
         # sudo: published trees are configuration, read to name the columns.
         versions = (
@@ -1508,7 +1517,7 @@ class EventRegistration(models.Model):
             for step in flow.step_ids.sorted(lambda s: (s.sequence, s.id))
             for version in versions.filtered(lambda v, s=step: v.form_id == s.form_id)
         ]
-        return export.answer_columns(trees)
+        return trees
 
     def _prs_export_table(self, reveal=False):
         """Return ``(header, rows)``, ``rows`` a generator (one pass) reading the
@@ -1542,6 +1551,7 @@ class EventRegistration(models.Model):
             return privacy.decrypt_value(fernet[0], value)
 
         yes, no = _("Yes"), _("No")
+        active_only = self.env.context.get("active_test", True)
 
         def rows():
             # read in batches, each dropped from the cache once its rows are out: the
@@ -1549,6 +1559,8 @@ class EventRegistration(models.Model):
             for ids in split_every(export.BATCH_SIZE, sorted(self.ids)):
                 batch = self.browse(ids)
                 for registration in batch:
+                    if active_only and not registration.active:
+                        continue  # archived (a recordset read without active_test)
                     row = []
                     for fname, __ in static:
                         value = registration[fname]

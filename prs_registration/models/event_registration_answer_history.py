@@ -1,5 +1,7 @@
 import functools
 
+from cryptography.fernet import InvalidToken
+
 from odoo import _, api, fields, models
 from odoo.osv import expression
 from odoo.tools import format_datetime
@@ -127,15 +129,30 @@ class EventRegistrationAnswerHistory(models.Model):
         # page) are compared; sensitive values are never shown
         current = registration.sudo().answers or {}
         current_versions = registration.step_versions or {}
+        codes = {row.step_code for row in rows}
+        # the form's published version of each step: a field made sensitive since the
+        # answers were given is masked too (README "Answer history")
+        published = {
+            step.code: step.form_id.version
+            for step in registration.flow_id.step_ids
+            if step.code in codes and step.form_id
+        }
         pairs = {(row.step_code, row.form_version) for row in rows}
-        pairs |= {(code, current_versions.get(code)) for code in {r.step_code for r in rows}}
+        pairs |= {(code, current_versions.get(code)) for code in codes}
+        pairs |= set(published.items())
         trees = self._prs_trees(registration, pairs)
         # the review's display, never revealing: history values stay masked
         show = registration.with_context(prs_reveal=False)._prs_review_display(trees)
         try:
-            decrypt = functools.partial(privacy.decrypt_value, registration._prs_fernet())
+            fernet = registration._prs_fernet()
+            decrypt = functools.partial(privacy.decrypt_value, fernet)
         except PrsConfigurationError:
-            decrypt = None  # no key: sensitive values count as changed, masked anyway
+            fernet = decrypt = None  # no key: sensitive values count as changed, masked
+        digest = self._prs_file_digest(
+            [row.answers for row in rows] + [current.get(code) for code in codes],
+            fernet,
+            decrypt,
+        )
         texts = {
             "field": _("Field"),
             "before": _("Before"),
@@ -170,9 +187,58 @@ class EventRegistrationAnswerHistory(models.Model):
                     show,
                     texts,
                     decrypt=decrypt,
+                    sensitive=privacy.sensitive_codes(
+                        trees.get((row.step_code, published.get(row.step_code)), {})
+                    ),
+                    digest=digest,
                 )
             )
         return history.render_history(entries[::-1], _("No answers were replaced yet."))
+
+    @api.model
+    def _prs_file_digest(self, answer_sets, fernet=None, decrypt=None):
+        """``digest(ref)``: the content of a file reference of ``answer_sets`` (answers
+        ``{field code: value}`` shown in the history), for comparing files by content.
+
+        The checksums of all their attachments are read in one query. A plain file's
+        digest is its attachment's checksum (sha1 of the content); an encrypted file's
+        attachment holds a Fernet token, new at every upload, so its digest is the sha1
+        of the decrypted content, computed (and kept) only when asked, that is when two
+        files have the same name, type and size (:func:`..tools.history.changed`). A
+        file whose attachment is gone (or cannot be decrypted) has a digest of its own."""
+        refs = [ref for answers in answer_sets for ref in history.file_refs(answers, decrypt)]
+        ids = sorted({ref["attachment_id"] for ref in refs if ref.get("attachment_id")})
+        # sudo: only the checksum (a hash, never the content) of the attachments these
+        # answers reference; files of sensitive fields are attachments of the
+        # registration that coordinators may not read directly, and they are not shown
+        Attachment = self.env["ir.attachment"].sudo()
+        checksums = {
+            found["id"]: found["checksum"]
+            for found in Attachment.search_read([("id", "in", ids)], ["checksum"])
+        }
+        plain = {}
+
+        def digest(ref):
+            attachment_id = ref.get("attachment_id")
+            if attachment_id not in checksums:
+                return ("missing", attachment_id)
+            if not ref.get("encrypted"):
+                return checksums[attachment_id]
+            if attachment_id not in plain:
+                raw = None
+                if fernet is not None:
+                    try:
+                        # decrypted to be compared only (like the sensitive values); the
+                        # content is never shown
+                        raw = fernet.decrypt(Attachment.browse(attachment_id).raw)
+                    except InvalidToken:  # not encrypted with a configured key
+                        raw = None
+                plain[attachment_id] = (
+                    ("missing", attachment_id) if raw is None else Attachment._compute_checksum(raw)
+                )
+            return plain[attachment_id]
+
+        return digest
 
     # ------------------------------------------------------------------
     # Export
@@ -180,38 +246,69 @@ class EventRegistrationAnswerHistory(models.Model):
 
     @api.model
     def _prs_export_rows(self, registrations, header, rows, reveal=False):
-        """``(header, rows)`` of the export with the answer history: a *Replaced On*
-        column, and after each registration's row the rows of its replaced answer sets
-        (oldest first, :func:`..tools.export.history_rows`). Read with the user's rights:
-        the wizard checked the registrations; sensitive values masked unless ``reveal``
-        (right checked and logged by the wizard)."""
-        columns = registrations._prs_export_columns()
-        found = self.search_read(
-            [("registration_id", "in", registrations.ids)],
-            ["registration_id", "step_code", "answers", "replaced_on"],
-            order="replaced_on asc, id asc",
-        )
-        by_registration = {}
-        for entry in found:
-            by_registration.setdefault(entry["registration_id"][0], []).append(
-                (
-                    entry["step_code"],
-                    entry["answers"],
-                    fields.Datetime.to_string(entry["replaced_on"]),
-                )
+        """``(header, rows)`` of the export with the answer history: *Step*, *Change*,
+        *Submission* and *Replaced On* columns, and after each registration's row the
+        rows of its replaced answer sets (oldest first,
+        :func:`..tools.export.history_rows`): the registration id, empty static cells,
+        the replaced step's answers (whole). The history is read per batch of
+        registration rows as they stream, and dropped from the cache after it, so the
+        memory used does not grow with the history count. Read with the user's rights:
+        the wizard checked the registrations; sensitive values (also those of a field
+        made sensitive after they were given) masked unless ``reveal`` (right checked
+        and logged by the wizard)."""
+        trees = registrations._prs_export_trees()
+        columns = export.answer_columns(trees)
+        changes = dict(self._fields["change"]._description_selection(self.env))
+
+        def entries_for(registration_ids):
+            found = self.search(
+                [("registration_id", "in", registration_ids)],
+                order="registration_id, replaced_on asc, id asc",
             )
+            entries = {}
+            for entry in found.read(
+                [
+                    "registration_id",
+                    "step_id",
+                    "step_code",
+                    "change",
+                    "submission_id",
+                    "answers",
+                    "replaced_on",
+                ]
+            ):
+                entries.setdefault(entry["registration_id"][0], []).append(
+                    (
+                        entry["step_id"][1] if entry["step_id"] else entry["step_code"],
+                        changes.get(entry["change"], entry["change"]),
+                        entry["submission_id"] or "",
+                        fields.Datetime.to_string(entry["replaced_on"]),
+                        entry["step_code"],
+                        entry["answers"],
+                    )
+                )
+            found.invalidate_recordset()
+            return entries
+
         fernet = []  # built once, at the first revealed value
 
         def decrypt(value):
             fernet[:] = fernet or [registrations._prs_fernet()]
             return privacy.decrypt_value(fernet[0], value)
 
-        return [*header, _("Replaced On")], export.history_rows(
+        return [
+            *header,
+            _("Step"),
+            _("Change"),
+            _("Submission"),
+            _("Replaced On"),
+        ], export.history_rows(
             rows,
             len(header) - len(columns),
-            lambda registration_id: by_registration.get(registration_id, ()),
+            entries_for,
             columns,
             yes=_("Yes"),
             no=_("No"),
             decrypt=decrypt if reveal else None,
+            sensitive=export.sensitive_columns(trees),
         )

@@ -2,13 +2,14 @@ import base64
 import csv
 import io
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import warmup
 
-from ..tools import privacy
+from ..tools import export, privacy
 from .common import (
     EXTRA_FIELDS,
     PERSONAL_FIELDS,
@@ -176,6 +177,123 @@ class TestAnswerHistory(AccessFixtureMixin, PrsRegistrationCase):
         self.assertIn("P2222222", oldest)
         self.assertNotIn("P3333333", oldest)
 
+    @staticmethod
+    def _diff_rows(html, label):
+        """``[(changed, row html)]`` of the rows labelled ``label`` in a history html."""
+        rows = []
+        for part in html.split("<tr class=")[1:]:
+            row = part.split("</tr>")[0]
+            if f"<th>{label}</th>" in row:
+                rows.append(("o_prs_changed" in row.split(">")[0], row))
+        return rows
+
+    def test_diff_compares_files_by_content(self):
+        """A file sent again with the same name, type, size and content is unchanged; a
+        file with the same name, type and size but another content is changed, for a
+        plain file and for a sensitive (encrypted) one, whose name stays masked."""
+        same, other = b"%PDF-1.4 aaaa", b"%PDF-1.4 bbbb"
+        registration = self.register(document=self.pdf_answer(same), id_scan=self.pdf_answer(same))
+        self._resubmit(registration, document=self.pdf_answer(same), id_scan=self.pdf_answer(same))
+        first = self._history(registration)
+        self.assertNotEqual(
+            first.answers["document"]["attachment_id"],
+            registration.answers["personal"]["document"]["attachment_id"],
+        )
+        html = str(registration.with_user(self.coordinator).prs_history_html)
+        self.assertEqual([c for c, __ in self._diff_rows(html, "Document")], [False], html)
+        self.assertEqual([c for c, __ in self._diff_rows(html, "ID scan")], [False], html)
+
+        self._resubmit(
+            registration, document=self.pdf_answer(other), id_scan=self.pdf_answer(other)
+        )
+        html = str(registration.with_user(self.coordinator).prs_history_html)
+        newest = html.split('class="o_prs_history_entry"')[1]
+        document = self._diff_rows(newest, "Document")
+        self.assertEqual([c for c, __ in document], [True], newest)
+        self.assertIn("id.pdf", document[0][1])
+        scan = self._diff_rows(newest, "ID scan")
+        self.assertEqual([c for c, __ in scan], [True], newest)
+        self.assertNotIn("id.pdf", scan[0][1])
+        self.assertIn(privacy.MASK, scan[0][1])
+
+    def test_file_checksums_read_in_one_query(self):
+        """The checksums of every file the history shows are read in one query."""
+        registration = self.register(
+            document=self.pdf_answer(b"%PDF-1.4 one"), id_scan=self.pdf_answer(b"%PDF-1.4 two")
+        )
+        self._resubmit(registration, document=self.pdf_answer(b"%PDF-1.4 three"))
+        fernet = registration._prs_fernet()
+        answer_sets = [self._history(registration).answers, registration.answers["personal"]]
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=1):
+            digest = self.env[HISTORY]._prs_file_digest(
+                answer_sets, fernet, lambda value: privacy.decrypt_value(fernet, value)
+            )
+            old, new = answer_sets[0]["document"], answer_sets[1]["document"]
+            self.assertNotEqual(digest(old), digest(new))
+            self.assertTrue(isinstance(digest(old), str) and len(digest(old)) == 40)
+
+    def _make_passport_sensitive(self):
+        """Publish a version of the personal form where passport_no is sensitive."""
+        fields_v2 = [
+            make_field("passport_no", label="Passport number", sensitive=True)
+            if field["code"] == "passport_no"
+            else field
+            for field in PERSONAL_FIELDS
+        ]
+        self._publish(
+            self.form_personal,
+            [
+                ("about", "About you", None, [("identity", "Identity", fields_v2)]),
+                ("extras", "Extras", None, [("more", "More", EXTRA_FIELDS)]),
+            ],
+        )
+
+    def test_field_made_sensitive_later_is_masked(self):
+        """A value given before its field was made sensitive stays stored as given (no
+        migration), but the history masks it, on the page and in the export (unless
+        revealed): whether the field is sensitive in the form's published version only,
+        or in the version of the new answers."""
+        registration = self.register()
+        self._resubmit(registration, passport_no="P2222222")
+        self._make_passport_sensitive()  # both sides were given with version 1
+        history = self._history(registration)
+        self.assertEqual(history.answers["passport_no"], "P1234567")  # storage unchanged
+        html = str(registration.with_user(self.coordinator).prs_history_html)
+        passport = self._diff_rows(html, "Passport number")
+        self.assertEqual([c for c, __ in passport], [True], html)
+        for secret in ("P1234567", "P2222222"):
+            self.assertNotIn(secret, html)
+        self.assertEqual(passport[0][1].count(privacy.MASK), 2)
+
+        self._resubmit(registration, passport_no="P3333333")  # version 2: encrypted
+        self.assertTrue(privacy.is_encrypted(registration.answers["personal"]["passport_no"]))
+        html = str(registration.with_user(self.coordinator).prs_history_html)
+        for secret in ("P1234567", "P2222222", "P3333333"):
+            self.assertNotIn(secret, html)
+        self.assertEqual(len(self._diff_rows(html, "Passport number")), 2)
+
+        rows = self._export_rows(registration, self.coordinator, include_history=True)
+        old = [dict(zip(rows[0], row, strict=True)) for row in rows[2:]]
+        self.assertEqual([r["personal.passport_no"] for r in old], [privacy.MASK] * 2)
+        self.assertNotIn("P2222222", str(rows))
+        rows = self._export_rows(registration, self.revealer, include_history=True, reveal=True)
+        old = [dict(zip(rows[0], row, strict=True)) for row in rows[2:]]
+        self.assertEqual([r["personal.passport_no"] for r in old], ["P1234567", "P2222222"])
+
+    def test_diff_cuts_long_values(self):
+        """A long text is cut to 300 characters with an ellipsis on the page; the
+        export holds it whole."""
+        long_name = "R" * 1000
+        registration = self.register(last_name=long_name)
+        self._resubmit(registration, last_name="Rao")
+        html = str(registration.with_user(self.coordinator).prs_history_html)
+        self.assertIn("R" * 300 + "\u2026", html)
+        self.assertNotIn("R" * 301, html)
+        rows = self._export_rows(registration, self.coordinator, include_history=True)
+        old = dict(zip(rows[0], rows[2], strict=True))
+        self.assertEqual(old["personal.last_name"], long_name)
+
     def test_diff_without_history(self):
         """A registration never resubmitted says so."""
         registration = self.register()
@@ -219,20 +337,76 @@ class TestAnswerHistory(AccessFixtureMixin, PrsRegistrationCase):
         rows = self._export_rows(registration, self.coordinator, include_history=True)
         self.assertEqual(len(rows), 3)
         header = rows[0]
-        self.assertEqual(header[-1], "Replaced On")
+        self.assertEqual(header[-4:], ["Step", "Change", "Submission", "Replaced On"])
         current, old = (dict(zip(header, row, strict=True)) for row in rows[1:])
         self.assertEqual(current["personal.passport_no"], "P7654321")
-        self.assertEqual(current["Replaced On"], "")
+        self.assertEqual([current[label] for label in header[-4:]], ["", "", "", ""])
+        self.assertEqual(current["Email"], "asha@example.com")
         self.assertEqual(old["ID"], str(registration.id))
+        # the registration's static cells describe it now, not then: left empty
+        for label in ("Program", "Registration State", "Name", "Email", "Submitted On"):
+            self.assertEqual(old[label], "", label)
         self.assertEqual(old["personal.passport_no"], "P1234567")
         self.assertEqual(old["personal.national_id"], privacy.MASK)
         self.assertEqual(old["terms.accept"], "")  # only the replaced step's answers
         history = self._history(registration)
+        self.assertEqual(
+            [old["Step"], old["Change"], old["Submission"]],
+            [self.step_personal.display_name, "Answered Again", history.submission_id],
+        )
         self.assertEqual(old["Replaced On"], fields.Datetime.to_string(history.replaced_on))
 
         rows = self._export_rows(registration, self.revealer, include_history=True, reveal=True)
         old = dict(zip(rows[0], rows[2], strict=True))
         self.assertEqual(old["personal.national_id"], "NID-998877")
+
+    def test_export_history_of_a_step_now_hidden(self):
+        """A dropped step's answers are exported as *Step Now Hidden*, oldest first
+        with the resubmitted step's row, under the right registration."""
+        registration = self.register(age=65)
+        other = self.register(first_name="Ravi", email="ravi@example.com")
+        payload = self._resubmit(registration, age=34)
+        rows = self._export_rows(registration | other, self.coordinator, include_history=True)
+        table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+        self.assertEqual(
+            [(r["ID"], r["Change"]) for r in table],
+            [
+                (str(registration.id), ""),
+                (str(registration.id), "Answered Again"),
+                (str(registration.id), "Step Now Hidden"),
+                (str(other.id), ""),
+            ],
+        )
+        self.assertEqual(table[2]["Step"], self.step_health.display_name)
+        self.assertEqual(table[2]["Submission"], payload["submission_id"])
+        self.assertEqual(table[2]["personal.age"], "")
+
+    def test_export_history_streams_by_batch(self):
+        """The history is read per batch of registration rows, as they stream: the rows
+        of the next batch are not taken before those of the current batch are out."""
+        pulled, reads = [], []
+
+        def rows():
+            for registration_id in (1, 2, 3):
+                pulled.append(registration_id)
+                yield [registration_id, "static", "answer"]
+
+        def entries_for(registration_ids):
+            reads.append((list(registration_ids), list(pulled)))
+            return {
+                rid: [("Step", "Answered Again", "s", "now", "st", {"a": rid})]
+                for rid in registration_ids
+            }
+
+        with patch.object(export, "BATCH_SIZE", 2):
+            stream = export.history_rows(rows(), 2, entries_for, [("st", "a")])
+            first = [next(stream) for __ in range(4)]
+            self.assertEqual(reads, [([1, 2], [1, 2])])
+            rest = list(stream)
+        self.assertEqual(reads, [([1, 2], [1, 2]), ([3], [1, 2, 3])])
+        self.assertEqual(first[0], [1, "static", "answer", "", "", "", ""])
+        self.assertEqual(first[1], [1, "", 1, "Step", "Answered Again", "s", "now"])
+        self.assertEqual(len(rest), 2)
 
     # ------------------------------------------------------------------ privacy
     def test_erased_registration_leaves_no_history(self):

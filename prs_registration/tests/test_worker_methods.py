@@ -312,8 +312,15 @@ class TestWorkerMethods(PrsRegistrationCase):
         payment = registration.prs_payment_ids
         self.assertEqual(payment.with_user(self.coordinator).reference, payment.reference)
         self.assertTrue(payment.with_user(self.administrator).read(["amount"]))
-        colleague = new_test_user(self.env, login="prs_worker_int2", groups="base.group_user")
-        for user in (self.other_coordinator, self.api_user, colleague):
+        internal = new_test_user(self.env, login="prs_worker_int2", groups="base.group_user")
+        # created the way Odoo creates a colleague: default groups (Events Administrator)
+        colleague = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create({"name": "Colleague", "login": "prs_worker_dflt2"})
+        )
+        self.assertTrue(colleague.has_group("event.group_event_manager"))
+        for user in (self.other_coordinator, self.api_user, internal, colleague):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 payment.with_user(user).read(["reference"])
         with self.assertRaises(AccessError):

@@ -1,5 +1,7 @@
 """Registrations as a table (no ORM): answer columns and cell values of the export."""
 
+from odoo.tools import split_every
+
 from odoo.addons.prs_form_builder.tools import form_tree
 
 from . import privacy
@@ -28,6 +30,17 @@ def answer_columns(step_trees):
     return list(columns)
 
 
+def sensitive_columns(step_trees):
+    """``{(step code, field code)}`` of the fields sensitive in any of ``step_trees``
+    ``[(step code, tree)]``: a value given before its field was made sensitive is
+    stored in plaintext, and is masked as the encrypted ones are."""
+    return {
+        (step_code, code)
+        for step_code, tree in step_trees
+        for code in privacy.sensitive_codes(tree)
+    }
+
+
 def column_label(column):
     """The header of an answer column: ``<step code>.<field code>`` (the names form
     conditions use)."""
@@ -47,33 +60,53 @@ def cell(value, yes="Yes", no="No"):
     return value
 
 
-def answer_cells(answers, columns, yes="Yes", no="No", decrypt=None):
+def answer_cells(answers, columns, yes="Yes", no="No", decrypt=None, sensitive=()):
     """The cells of the answer ``columns`` ``[(step code, field code)]`` for one
     registration's stored ``answers`` ``{step code: {field code: value}}``; encrypted
-    values masked unless ``decrypt(value)`` is given."""
+    values, and any answer of a ``sensitive`` column, masked unless ``decrypt(value)``
+    is given."""
     answers = answers or {}
     cells = []
-    for step_code, code in columns:
+    for column in columns:
+        step_code, code = column
         value = (answers.get(step_code) or {}).get(code, "")
         if privacy.is_encrypted(value):
             value = decrypt(value) if decrypt else privacy.MASK
+        elif column in sensitive and not decrypt and value not in ("", None):
+            value = privacy.MASK
         cells.append(cell(value, yes, no))
     return cells
 
 
-def history_rows(rows, static_width, entries_of, columns, yes="Yes", no="No", decrypt=None):
-    """Yield the export ``rows`` with their answer history: each registration row (its
-    first cell the registration id) with an empty *Replaced On* cell, then one row per
-    replaced answer set ``entries_of(registration id)`` ``[(step code, answers, replaced
-    on)]`` (oldest first): the registration's first ``static_width`` cells, the cells of
-    the replaced step's answers only (:func:`answer_cells`) and when they were replaced.
-    A generator: rows stream through."""
-    for row in rows:
-        row = list(row)
-        yield [*row, ""]
-        for step_code, answers, replaced_on in entries_of(row[0]):
-            cells = answer_cells({step_code: answers}, columns, yes, no, decrypt)
-            yield [*row[:static_width], *cells, replaced_on]
+def history_rows(rows, static_width, entries_for, columns, yes="Yes", no="No", **options):
+    """Yield the export ``rows`` with their answer history, ``BATCH_SIZE`` rows at a
+    time: each registration row (its first cell the registration id) with empty history
+    cells, then one row per replaced answer set of it. ``entries_for(registration ids)``
+    reads the history of one batch only: ``{registration id: [(step, change,
+    submission, replaced on, step code, answers)]}`` (oldest first), so the memory used
+    does not grow with the history count.
+
+    A history row holds the registration id, empty static cells (the others describe
+    the registration now, not then), the cells of the replaced step's answers only
+    (:func:`answer_cells`, ``options`` its ``decrypt``/``sensitive``), then its step,
+    change, submission and when it was replaced."""
+    for batch in split_every(BATCH_SIZE, rows):
+        entries = entries_for([row[0] for row in batch])
+        for row in batch:
+            yield [*row, "", "", "", ""]
+            for step, change, submission, replaced_on, step_code, answers in entries.get(
+                row[0], ()
+            ):
+                cells = answer_cells({step_code: answers}, columns, yes, no, **options)
+                yield [
+                    row[0],
+                    *[""] * (static_width - 1),
+                    *cells,
+                    step,
+                    change,
+                    submission,
+                    replaced_on,
+                ]
 
 
 def is_formula_like(value):

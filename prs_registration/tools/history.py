@@ -16,12 +16,23 @@ from . import privacy, review
 
 #: Cell of a field that has no answer on one side.
 ABSENT = Markup('<span class="text-muted">-</span>')
+#: Cell of a sensitive answer (as the review masks it).
+MASKED = Markup('<span class="text-muted">%s</span>') % privacy.MASK
+#: Longer text answers are cut to this many characters (with an ellipsis) in the diff.
+MAX_CHARS = 300
 
 
-def comparable(value, decrypt=None):
+def is_file_ref(value):
+    """Whether ``value`` is a stored file reference (``{attachment_id, name, ...}``)."""
+    return isinstance(value, dict) and "attachment_id" in value
+
+
+def comparable(value, decrypt=None, digest=None):
     """The value two answers are compared by: an encrypted one decrypted with
-    ``decrypt(value)`` (None when it cannot be: no key), a file reference without its
-    attachment id (a file sent again is a new attachment of the same file)."""
+    ``decrypt(value)`` (None when it cannot be: no key), a file reference by its name,
+    type and size and, with ``digest(ref)``, its content (the attachment's checksum):
+    never by attachment id (a file sent again is a new attachment), nor by whether it
+    was stored encrypted."""
     if privacy.is_encrypted(value):
         if decrypt is None:
             return None
@@ -30,67 +41,103 @@ def comparable(value, decrypt=None):
         except privacy.KeyMissingError:
             return None
     if isinstance(value, list):
-        return [comparable(item) for item in value]
+        return [comparable(item, digest=digest) for item in value]
     if isinstance(value, dict):
-        return {key: item for key, item in value.items() if key != "attachment_id"}
+        key = {k: item for k, item in value.items() if k not in ("attachment_id", "encrypted")}
+        if digest is not None and is_file_ref(value):
+            key["content"] = digest(value)
+        return key
     return value
 
 
-def changed(old, new, decrypt=None):
+def changed(old, new, decrypt=None, digest=None):
     """Whether an answer changed (``old``/``new``: stored values, missing ones
     :data:`ABSENT`'s ``None``). An encrypted value that cannot be decrypted counts as
-    changed: its token is new at every submission, so nothing proves it is the same."""
+    changed: its token is new at every submission, so nothing proves it is the same.
+    Files are compared by name, type and size first, by content (``digest(ref)``) only
+    when those agree, so contents are looked at only when they could be the same."""
     old_value, new_value = comparable(old, decrypt), comparable(new, decrypt)
     if (privacy.is_encrypted(old) and old_value is None) or (
         privacy.is_encrypted(new) and new_value is None
     ):
         return True
-    return old_value != new_value
+    if old_value != new_value:
+        return True
+    if digest is None:
+        return False
+    return comparable(old, decrypt, digest) != comparable(new, decrypt, digest)
 
 
-def display(field, value, show, missing):
+def file_refs(answers, decrypt=None):
+    """The file references in ``answers`` ``{field code: value}`` (encrypted values
+    decrypted with ``decrypt`` when given; those that cannot be are skipped)."""
+    for value in (answers or {}).values():
+        if privacy.is_encrypted(value):
+            if decrypt is None:
+                continue
+            try:
+                value = decrypt(value)
+            except privacy.KeyMissingError:
+                continue
+        for item in value if isinstance(value, list) else [value]:
+            if is_file_ref(item):
+                yield item
+
+
+def shorten(value, limit=MAX_CHARS):
+    """``value`` cut to ``limit`` characters with an ellipsis when it is a longer text."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "\u2026"
+    return value
+
+
+def display(field, value, show, missing, sensitive=False):
     """One answer of the history as escaped HTML: ``show(field, value)`` renders it
-    (:func:`.review.display_value`, never revealing); a file by its name only; ``missing``
+    (:func:`.review.display_value`, never revealing); masked when ``sensitive`` (the
+    field is sensitive in a version shown, whether or not this value was stored
+    encrypted); a file by its name only; a long text cut (:func:`shorten`); ``missing``
     when the side has no answer for the field."""
     if missing:
         return ABSENT
+    if sensitive:
+        return MASKED
     if field.get("type") in form_tree.FILE_TYPES and not privacy.is_encrypted(value):
         files = value if isinstance(value, list) else [value]
         return escape(
             ", ".join(str(ref.get("name") or "") for ref in files if isinstance(ref, dict))
         )
-    return show(field, value)
+    return show(field, shorten(value))
 
 
-def _rows(fields, old, new, show, decrypt):
+def _rows(fields, old, new, cell, is_changed):
+    """One row per field answered on either side: ``cell(field, value, missing)``,
+    ``is_changed(old value, new value)``."""
     rows = []
     for field in fields:
         code = field["code"]
         if field.get("type") in review.NOT_REVIEWED_TYPES or (code not in old and code not in new):
             continue
-        is_changed = (code in old) != (code in new) or changed(
-            old.get(code), new.get(code), decrypt
-        )
+        differs = (code in old) != (code in new) or is_changed(old.get(code), new.get(code))
         rows.append(
             Markup('<tr class="%s"><th>%s</th><td>%s</td><td>%s</td></tr>')
             % (
-                "table-warning o_prs_changed" if is_changed else "o_prs_unchanged",
+                "table-warning o_prs_changed" if differs else "o_prs_unchanged",
                 field.get("label") or code,
-                display(field, old.get(code), show, code not in old),
-                display(field, new.get(code), show, code not in new),
+                cell(field, old.get(code), code not in old),
+                cell(field, new.get(code), code not in new),
             )
         )
     return rows
 
 
-def _laid_out(tree, old, new, show, decrypt, texts, skip=()):
+def _laid_out(tree, old, new, cell, is_changed, texts, skip=()):
     """Pages and sections of ``tree`` with the rows of the fields not in ``skip``."""
     parts = []
     for page in form_tree.tree_pages(tree):
         page_parts = []
         for section in form_tree.page_sections(page):
             fields = [f for f in form_tree.section_fields(section) if f["code"] not in skip]
-            rows = _rows(fields, old, new, show, decrypt)
+            rows = _rows(fields, old, new, cell, is_changed)
             if rows:
                 page_parts.append(
                     Markup('<h5 class="o_prs_section">%s</h5>') % (section.get("title") or "")
@@ -111,29 +158,42 @@ def _table(rows, texts):
     ) % (texts["field"], texts["before"], texts["after"], Markup("").join(rows))
 
 
-def render_entry(title, old, new, old_tree, new_tree, show, texts, decrypt=None):
+def render_entry(
+    title, old, new, old_tree, new_tree, show, texts, decrypt=None, sensitive=(), digest=None
+):
     """The diff of one replaced answer set: ``title`` (escaped), then the fields laid out
     by ``old_tree`` (labels of the version the old answers were given with), then those
     only ``new_tree`` has, then answers neither tree names (by code).
 
     ``old``/``new``: stored answers ``{field code: value}`` of the step (``new`` empty
     when the step's answers were dropped); ``show(field, value)`` renders one answer
-    (masked when sensitive); ``texts``: ``{field, before, after, unchanged, other}``;
-    ``decrypt(value)`` compares sensitive values (None: they count as changed).
+    (masked when encrypted); ``texts``: ``{field, before, after, unchanged, other}``;
+    ``decrypt(value)`` compares sensitive values (None: they count as changed);
+    ``sensitive``: codes masked besides those sensitive in ``old_tree`` or ``new_tree``
+    (e.g. sensitive in the form's current version); ``digest(ref)``: the content of a
+    file reference (None: files compared by name, type and size only).
     """
     old, new = old or {}, new or {}
-    parts = _laid_out(old_tree, old, new, show, decrypt, texts)
+    masked = set(sensitive) | privacy.sensitive_codes(old_tree) | privacy.sensitive_codes(new_tree)
+
+    def cell(field, value, missing):
+        return display(field, value, show, missing, field["code"] in masked)
+
+    def is_changed(old_value, new_value):
+        return changed(old_value, new_value, decrypt, digest)
+
+    parts = _laid_out(old_tree, old, new, cell, is_changed, texts)
     seen = form_tree.field_codes(old_tree)
-    parts += _laid_out(new_tree, old, new, show, decrypt, texts, skip=seen)
+    parts += _laid_out(new_tree, old, new, cell, is_changed, texts, skip=seen)
     seen |= form_tree.field_codes(new_tree)
     others = [{"code": code} for code in sorted(set(old) | set(new)) if code not in seen]
-    rows = _rows(others, old, new, show, decrypt)
+    rows = _rows(others, old, new, cell, is_changed)
     if rows:
         parts.append(
             Markup('<h5 class="o_prs_section">%s</h5>') % texts["other"] + _table(rows, texts)
         )
     if not any(
-        code not in old or code not in new or changed(old[code], new[code], decrypt)
+        code not in old or code not in new or is_changed(old[code], new[code])
         for code in set(old) | set(new)
     ):
         parts.insert(0, Markup('<p class="text-muted">%s</p>') % texts["unchanged"])

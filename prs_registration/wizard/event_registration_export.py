@@ -29,7 +29,8 @@ class EventRegistrationExport(models.TransientModel):
     include_history = fields.Boolean(
         string="Include Answer History",
         help="After each registration, one row per answer set the participant replaced "
-        "(the replaced step's answers and when they were replaced).",
+        "(the replaced step's answers, its step, change, submission and when it was "
+        "replaced; the registration's other columns left empty).",
     )
     data = fields.Binary(readonly=True, attachment=False)
     filename = fields.Char(readonly=True)
@@ -48,16 +49,20 @@ class EventRegistrationExport(models.TransientModel):
         row by row, XLSX in xlsxwriter's ``constant_memory`` mode (each row flushed to
         a temporary file), so the memory used does not grow with the count."""
         self.ensure_one()
-        if not self.registration_ids:
+        # the ids only: reading ``registration_ids`` as is would read ``active`` (and
+        # with it every column) of all the registrations at once to leave out the
+        # archived ones; the export leaves them out batch by batch
+        registrations = self.with_context(active_test=False).registration_ids.with_env(self.env)
+        if not registrations:
             raise UserError(_("Choose at least one registration to export."))
         if self.reveal:
             if not self.env.user.has_group("prs_registration.group_prs_reveal"):
                 raise AccessError(_("You are not allowed to reveal sensitive answers."))
             self.registration_ids._prs_log_reveal(_("Export"))
-        header, rows = self.registration_ids._prs_export_table(reveal=self.reveal)
+        header, rows = registrations._prs_export_table(reveal=self.reveal)
         if self.include_history:
             header, rows = self.env["event.registration.answer.history"]._prs_export_rows(
-                self.registration_ids, header, rows, reveal=self.reveal
+                registrations, header, rows, reveal=self.reveal
             )
         stamp = fields.Datetime.now().strftime("%Y%m%d-%H%M%S")
         if self.file_format == "csv":

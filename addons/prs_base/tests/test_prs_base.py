@@ -40,7 +40,6 @@ class TestPrsBaseTools(TransactionCase):
         values = config.read_section("prs_no_such_section", {"a": "PRS_NO_SUCH_VAR"}, environ={})
         self.assertEqual(values, {"a": None})
 
-
     def test_param_int_unset_gives_the_default(self):
         """An unset parameter gives the default even when 0 is allowed (``int(False)``
         is 0: a grace period would silently turn off); a set 0, a bad value and a value
@@ -55,6 +54,7 @@ class TestPrsBaseTools(TransactionCase):
         self.assertEqual(config.param_int(self.env, key, 60, minimum=0), 60)
         params.set_param(key, "15")
         self.assertEqual(config.param_int(self.env, key, 60), 15)
+
 
 @tagged("post_install", "-at_install", "prs_base")
 class TestPrsBaseGroups(TransactionCase):
