@@ -249,9 +249,11 @@ class EventEvent(models.Model):
         self._prs_apply_template()
         return True
 
-    def _prs_is_open(self, now=None):
+    def _prs_is_open(self, now=None, published_flow=None):
         """Tell whether the program takes registrations at ``now`` (default: now).
 
+        :param published_flow: a published, active flow of this program the caller
+            already checked (intake): its flows are then not read again
         :return: ``(is_open, reason)``; the reason explains why it is closed (or says
             it is open).
         """
@@ -270,7 +272,7 @@ class EventEvent(models.Model):
             return False, _("Registration opens on %s (UTC).", fields.Datetime.to_string(opens))
         if now >= closes:
             return False, _("Registration closed on %s (UTC).", fields.Datetime.to_string(closes))
-        if not any(flow.state == "published" for flow in self.flow_ids):
+        if not published_flow and not any(flow.state == "published" for flow in self.flow_ids):
             return False, _("The program has no published flow.")
         return True, _("Open for registration until %s (UTC).", fields.Datetime.to_string(closes))
 

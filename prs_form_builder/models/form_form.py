@@ -1,4 +1,4 @@
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -486,7 +486,9 @@ class FormForm(models.Model):
             form.sudo().with_context(prs_allow_published_write=True).write(
                 {"current_version_id": version.id, "state": "published"}
             )
-            form.message_post(body=_("Version %s published.", version.version))
+            # a note without notification work (followers, recipients): the publish is
+            # logged, nobody is notified of it (as message_post's note did)
+            form._message_log(body=escape(_("Version %s published.", version.version)))
         return True
 
     def _prs_translated_trees(self, number, skip_lang):

@@ -23,6 +23,16 @@ class TestFormVersions(PrsFormCommon):
         self.assertEqual(version.published_by_id, self.env.user)
         self.assertTrue(version.published_at)
 
+    def test_publish_logs_a_note(self):
+        """Publishing logs one internal note naming the version, escaped, notifying
+        nobody."""
+        self.form.with_user(self.configurator).action_publish()
+        notes = self.form.message_ids.filtered(lambda m: "published" in (m.body or ""))
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Version 1 published.", notes.body)
+        self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertFalse(notes.notification_ids)
+
     def test_version_created_directly_gets_checksum(self):
         """A version created from a tree without a checksum gets the tree's checksum."""
         tree = dict(self.form._prs_build_tree(), version=7)

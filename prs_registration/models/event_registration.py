@@ -783,7 +783,7 @@ class EventRegistration(models.Model):
     def _prs_intake(self, payload, payload_hash):
         program, flow, step = self._prs_intake_resolve(payload)
         registration = self._prs_intake_registration(payload, program, flow)
-        self._prs_intake_window(program, registration)
+        self._prs_intake_window(program, registration, flow)
         version = self._prs_intake_version(step, payload["form_version"])
         tree = self._prs_intake_tree(version)
         self._prs_intake_navigation(registration, flow, step)
@@ -879,10 +879,12 @@ class EventRegistration(models.Model):
         return program, flow, step
 
     @api.model
-    def _prs_intake_window(self, program, registration):
+    def _prs_intake_window(self, program, registration, flow=None):
         """Refuse with ``closed`` outside the registration window, except the answers to
-        requested changes, taken until the registration's changes deadline."""
-        is_open, reason = program._prs_is_open()
+        requested changes, taken until the registration's changes deadline. ``flow``:
+        the payload's flow, checked published and active (the program's flows are then
+        not read again)."""
+        is_open, reason = program._prs_is_open(published_flow=flow)
         if is_open:
             return
         if registration.prs_state == "changes_requested" and program.active:
@@ -939,6 +941,21 @@ class EventRegistration(models.Model):
         form = step.form_id
         if not form:
             return self.env["form.form.version"]
+        # The usual case, the form's current version: one indexed query for its id,
+        # number and checksum (never its frozen tree: :meth:`_prs_intake_tree`), the
+        # form row not read (its stored number names its current version).
+        current = self.env["form.form.version"].search_fetch(
+            [
+                ("form_id", "=", form.id),
+                ("version", "=", number),
+                ("form_id.version", "=", number),
+                ("form_id.state", "!=", "archived"),
+            ],
+            ["version", "checksum"],
+            limit=1,
+        )
+        if current:
+            return current
         # a draft of the next version keeps the current one live: only a form that was
         # never published (or is archived) takes no answers
         if form.state == "archived" or not form.current_version_id:

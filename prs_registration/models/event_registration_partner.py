@@ -29,6 +29,11 @@ DUPLICATE_DEPENDS = frozenset({"partner_id", "event_id", "prs_state", "prs_is_te
 # ``_compute_name``, ``_compute_email``...): written with the link, so they keep what the
 # participant submitted and never show another contact's data
 PARTNER_SYNCED_COLUMNS = ("name", "email", "phone", "company_name")
+# (registration id, contact id, program id) of a registration being linked to a contact
+# known, in this transaction, to hold no open registration in the program (a new
+# contact, or one the lookup found without one there): its flag needs no query
+# (cr.precommit.data, discarded when used)
+ALONE_PAIRS = "prs_registration.alone_pairs"
 # contacts are written by intake without chatter, followers or tracking
 QUIET_CONTEXT = {
     "mail_create_nolog": True,
@@ -97,7 +102,12 @@ class EventRegistration(models.Model):
             if key != before[registration.id]:
                 keys.update((key, before[registration.id]))
         partners = {partner for partner, __, __ in keys if partner}
-        if partners:
+        alone = self.env.cr.precommit.data.get(ALONE_PAIRS) or set()
+        link = len(self) == 1 and (self.id, self.partner_id.id, self.event_id.id)
+        if link in alone and not before[self.id][0]:
+            # linked to a contact with no other open registration in the program
+            alone.discard(link)
+        elif partners:
             self._prs_sync_duplicates(partners, {event for __, event, __ in keys})
         return result
 
@@ -232,12 +242,17 @@ class EventRegistration(models.Model):
             self._prs_fill_partner(self.partner_id, data)
             return {}
         partner, current = self._prs_find_partner(data)
+        twin = current.pop("twin", True)
         if partner:
             self._prs_fill_partner(partner, data, current=current)
         else:
-            partner = self._prs_create_partner(data)
+            partner, twin = self._prs_create_partner(data), False
         if not partner or partner == self.partner_id:
             return {}
+        if not twin:
+            self.env.cr.precommit.data.setdefault(ALONE_PAIRS, set()).add(
+                (self.id, partner.id, self.event_id.id)
+            )
         link = {"partner_id": partner.id}
         for name in PARTNER_SYNCED_COLUMNS:
             link[name] = vals[name] if name in vals else self[name]
@@ -251,8 +266,9 @@ class EventRegistration(models.Model):
         (internal, portal or API: an account's contact is its owner's, and a participant
         typing a colleague's email must not reach it). One query, on indexes.
 
-        :return: ``(partner, {"email", "phone", "mobile", "country_id"})``: the contact
-            (or none) and its current values (the fill needs no other read)
+        :return: ``(partner, {"email", "phone", "mobile", "country_id", "twin"})``: the
+            contact (or none), its current values (the fill needs no other read) and
+            whether it has an open registration in this program already
         """
         self.ensure_one()
         Partner = self.env["res.partner"]
@@ -261,6 +277,7 @@ class EventRegistration(models.Model):
         if not email and not phones:
             return Partner, {}
         Partner.flush_model(["email_normalized", "phone", "mobile", "active", "is_company"])
+        self.flush_model(DUPLICATE_DEPENDS)  # the twin test reads the registrations
         matches = []
         if email:
             matches.append(SQL("p.email_normalized = %s", email))
@@ -282,7 +299,13 @@ class EventRegistration(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, p.email, p.phone, p.mobile, p.country_id
+                SELECT p.id, p.email, p.phone, p.mobile, p.country_id,
+                       EXISTS (
+                           SELECT 1 FROM event_registration r
+                            WHERE r.partner_id = p.id AND r.event_id = %(program)s
+                              AND r.active AND r.prs_is_test IS NOT TRUE
+                              AND r.prs_state NOT IN %(closed)s
+                       ) AS twin
                   FROM res_partner p
                  WHERE (%(matches)s)
                    AND p.active
@@ -294,15 +317,17 @@ class EventRegistration(models.Model):
                 """,
                 matches=SQL(" OR ").join(matches),
                 company=self.event_id.company_id.id or None,
+                program=self.event_id.id,
+                closed=CLOSED_STATES,
                 email=email or None,
             )
         )
         row = self.env.cr.dictfetchone()
         return (Partner.browse(row.pop("id")), row) if row else (Partner, {})
 
-    def _prs_partner_values(self, data):
+    def _prs_partner_values(self, data, country=True):
         """``res.partner`` values of a participant from the registration columns
-        ``data`` (email, phone, language when installed, country)."""
+        ``data`` (email, phone, language when installed, and ``country``)."""
         values = {}
         if contacts.email_key(data.get("email")):
             values["email"] = data["email"].strip()
@@ -313,7 +338,7 @@ class EventRegistration(models.Model):
         if lang:
             values["lang"] = lang
         code = (data.get("prs_country_code") or "").strip().upper()
-        if code:
+        if code and country:
             country = self.env["res.country"].search([("code", "=", code)], limit=1)
             if country:
                 values["country_id"] = country.id
@@ -336,6 +361,13 @@ class EventRegistration(models.Model):
         contact already says is never changed, and a user's contact is never written.
         ``current``: the contact's values as :meth:`_prs_find_partner` read them (it has
         no user); else they are read."""
+        wanted = {
+            "email": contacts.email_key(data.get("email")),
+            "phone": contacts.phone_key(data.get("phone")),
+            "country_id": data.get("prs_country_code"),
+        }
+        if not any(wanted.values()):
+            return  # nothing to fill with: the contact is not even read
         found = current is not None
         if not found:
             current = {
@@ -349,18 +381,13 @@ class EventRegistration(models.Model):
             "phone": not current.get("phone") and not current.get("mobile"),
             "country_id": not current.get("country_id"),
         }
-        wanted = {
-            "email": contacts.email_key(data.get("email")),
-            "phone": contacts.phone_key(data.get("phone")),
-            "country_id": data.get("prs_country_code"),
-        }
         if not any(missing[name] and wanted[name] for name in missing):
             return
         # sudo: as in _prs_create_partner; only the empty fields are written
         partner_sudo = partner.sudo().with_context(active_test=False)
         if not found and partner_sudo.user_ids:
             return
-        values = self._prs_partner_values(data)
+        values = self._prs_partner_values(data, country=missing["country_id"])
         updates = {name: values[name] for name in missing if missing[name] and name in values}
         if updates:
             partner_sudo.with_context(**QUIET_CONTEXT).write(updates)

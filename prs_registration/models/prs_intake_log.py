@@ -104,8 +104,11 @@ class PrsIntakeLog(models.Model):
                 except psycopg2.Error as error:
                     if counts is None:
                         raise
-                    # fails too (and ends here) when the row itself was refused
-                    cr.execute("ROLLBACK TO SAVEPOINT prs_intake_metrics", log_exceptions=False)
+                    try:
+                        # the row is in when only the counts failed (after the savepoint)
+                        cr.execute("ROLLBACK TO SAVEPOINT prs_intake_metrics", log_exceptions=False)
+                    except psycopg2.Error:
+                        raise error from None
                     _logger.warning("prs.metrics: could not count: %s", type(error).__name__)
         except Exception as error:  # logging must never break an intake call
             _logger.warning(

@@ -282,7 +282,7 @@ class TestPartner(AccessFixtureMixin, PrsRegistrationCase):
         domain = self._duplicate_filter_domain()
         flagged = self.Registration.with_user(self.coordinator).search(domain)
         self.assertEqual(flagged & (first | second | elsewhere), first | second)
-        second.with_user(self.coordinator).action_prs_cancel()
+        second.with_user(self.coordinator)._prs_cancel("Registered twice")
         self.env.flush_all()
         self.assertFalse(first.prs_duplicate)
         self.assertFalse(second.prs_duplicate)  # closed: never flagged

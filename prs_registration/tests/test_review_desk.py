@@ -71,9 +71,9 @@ class TestReviewDesk(PrsRegistrationCase):
         by_state["changes_requested"] = self.register(first_name="Chad")
         by_state["changes_requested"]._prs_request_changes(self.step_terms, "Accept the terms")
         by_state["rejected"] = self.register(first_name="Rex")
-        by_state["rejected"].action_prs_reject()
+        by_state["rejected"]._prs_reject("Incomplete file")
         by_state["cancelled"] = self.register(first_name="Cal")
-        by_state["cancelled"].action_prs_cancel()
+        by_state["cancelled"]._prs_cancel("Asked by phone")
         for state, registration in by_state.items():
             self.assertEqual(registration.prs_state, state)
         return by_state
@@ -177,11 +177,11 @@ class TestReviewDesk(PrsRegistrationCase):
         first, second, third = waitlisted
         self.assertEqual(waitlisted.mapped("prs_waitlist_position"), [1, 2, 3])
         self.assertFalse(confirmed.prs_waitlist_position)
-        confirmed.with_user(self.coordinator).action_prs_cancel()
+        confirmed.with_user(self.coordinator)._prs_cancel("Asked by phone")
         self.assertEqual(first.prs_state, "confirmed")  # position 1 was promoted
         self.assertFalse(first.prs_waitlist_position)
         self.assertEqual((second | third).mapped("prs_waitlist_position"), [1, 2])
-        second.with_user(self.coordinator).action_prs_reject()
+        second.with_user(self.coordinator)._prs_reject("Incomplete file")
         self.assertFalse(second.prs_waitlist_position)
         self.assertEqual(third.prs_waitlist_position, 1)
         # the list sorts by it, and "up to" finds the head of the waitlist

@@ -63,14 +63,14 @@ COMMENTS = (
     "",
 )
 
-# (final state, how many, of which test registrations): 156 registrations
+# (final state, how many, of which test registrations): 152 registrations
 PLAN = (
-    ("in_progress", 20, 2),
-    ("submitted", 34, 2),
+    ("in_progress", 19, 2),
+    ("submitted", 33, 2),
     ("changes_requested", 13, 0),
-    ("confirmed", 42, 3),
+    ("confirmed", 41, 3),
     ("waitlisted", 13, 0),
-    ("rejected", 15, 0),
+    ("rejected", 14, 0),
     ("cancelled", 19, 1),
 )
 # participants who register a second time with the same email (duplicate participants)
@@ -214,8 +214,9 @@ class PrsDemo(models.AbstractModel):
                 "city": city,
                 "residence": residence,
                 "lang": lang,
-                # half take the quick flow (returning participants)
-                "flow": "quick" if index % 2 else "standard",
+                # two thirds take the quick flow (returning participants): the install
+                # stays fast, the standard flow still has some fifty full journeys
+                "flow": "standard" if index % 3 == 0 else "quick",
                 # spread over the last weeks, more in the last days (the desk's graph)
                 "submitted_at": self._prs_demo_date(rng, index, len(plan)),
             }
@@ -334,7 +335,7 @@ class PrsDemo(models.AbstractModel):
                         "registration_id": registration.id,
                         "continuation_token": token,
                         "step_id": step.id,
-                        "reference": f"DEMO-PAY-{person['index']:04d}",
+                        "reference": f"{SUBMISSION_PREFIX}payment-{person['index']:03d}",
                         "amount": program.prs_fee,
                         "currency": program.prs_currency_id.name,
                         "provider": "demo",
