@@ -4,6 +4,7 @@ the development configuration, and ``make run`` says so when it serves with it."
 import configparser
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -64,3 +65,20 @@ class TestProductionConfig(BaseCase):
         )
         hashed = "[options]\nadmin_passwd = $pbkdf2-sha512$600000$abc$def\nlist_db = False\n"
         self.assertEqual(self._warning(hashed), "")
+
+    def test_gevent_worker_starts(self):
+        """Production runs prefork (``--workers``), whose long-polling child is Odoo's
+        gevent server: it monkey-patches at start, and with the zope packages pip picks by
+        default that start died ('zope.interface' distribution not found), so every
+        long-polling request failed. The venv's gevent must patch and import its server."""
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from gevent import monkey; monkey.patch_all(); import gevent.pywsgi; print('ok')",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertEqual((done.returncode, done.stdout.strip()), (0, "ok"), done.stderr[-500:])

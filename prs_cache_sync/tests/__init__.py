@@ -13,3 +13,4 @@ from . import test_tls
 from . import test_contract
 from . import test_audit
 from . import test_delivery_race
+from . import test_events_stream

@@ -106,10 +106,9 @@ class EventRegistration(models.Model):
         return res
 
     def _prs_waitlisted_programs(self):
-        """Programs where one of these registrations is (or was) on the waitlist."""
-        return self.filtered(
-            lambda r: r.prs_state == "waitlisted" or r.prs_waitlist_position
-        ).event_id
+        """Programs where one of these registrations is on the waitlist (reads the
+        state only, already in cache on the intake's path: no query added there)."""
+        return self.filtered(lambda r: r.prs_state == "waitlisted").event_id
 
     @api.model
     def _prs_recompute_waitlist_positions(self, programs):

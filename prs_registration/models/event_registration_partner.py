@@ -352,6 +352,8 @@ class EventRegistration(models.Model):
             return self.env["res.partner"]
         values["name"] = contacts.contact_name(data)
         values["company_id"] = False  # a person, shared by the companies' programs
+        # no user has this new contact: what its compute would find (reading user_ids)
+        values["partner_share"] = True
         # sudo: intake runs as superuser already (its caller has no right on contacts);
         # the values are the participant's non-sensitive columns only
         return self.env["res.partner"].sudo().with_context(**QUIET_CONTEXT).create(values)

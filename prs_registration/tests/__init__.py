@@ -17,3 +17,4 @@ from . import test_answer_history
 from . import test_partner
 from . import test_review_desk
 from . import test_export_stream
+from . import test_worker_methods
