@@ -381,6 +381,9 @@ def main():
             ]
         )
     growth = max(max(values) / min(values) for values in peaks.values())
+    per_registration = max(
+        (values[-1] - values[0]) / (export_sizes[-1] - export_sizes[0]) for values in peaks.values()
+    )
     common.table(
         "Export: the wizard's file written to disk, streamed",
         ["format", "registrations", "time", "rows/s", "peak Python memory", "file"],
@@ -388,6 +391,8 @@ def main():
         notes=[
             "peak Python memory: tracemalloc while _prs_write runs (after the wizard is "
             "created), as the coordinator; times include tracemalloc's overhead",
+            f"growth from {export_sizes[0]:,} to {export_sizes[-1]:,} registrations: "
+            f"{per_registration:.0f} bytes per registration",
             f"goal: memory does not grow with the count: largest/smallest peak "
             f"{common.fmt_ratio(growth)} -> {common.verdict(growth <= 1.5)}",
         ],
