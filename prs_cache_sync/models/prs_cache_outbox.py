@@ -2,10 +2,12 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.modules.registry import Registry
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools import events as events_tools
@@ -18,6 +20,16 @@ BATCH_SIZE = 500
 BACKOFF_BASE = 30  # seconds; doubles with every failed attempt
 BACKOFF_MAX = 3600
 POSTCOMMIT_KEY = "prs_cache_sync.outbox_ids"
+
+
+def _concurrent_update(error):
+    """Whether ``error`` is PostgreSQL's refusal of a concurrent update (serialisation
+    failure, deadlock, lock not available): a database clash between deliveries, never
+    a Redis failure."""
+    return (
+        isinstance(error, psycopg2.OperationalError)
+        and error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY
+    )
 
 
 class PrsCacheOutbox(models.Model):
@@ -299,8 +311,20 @@ class PrsCacheOutbox(models.Model):
                     with self.env.cr.savepoint():
                         batch._prs_deliver_batch(target)
                 except Exception as error:  # one target's failure never blocks the others
-                    _logger.exception("Redis delivery to target %s failed", target.id)
                     self.env.invalidate_all()
+                    if _concurrent_update(error):
+                        # the bookkeeping rows changed under this transaction: another
+                        # delivery (the cron, an after-commit hook) is on them. Not a
+                        # Redis failure: the target is not marked down, the rest of its
+                        # rows go with the next run.
+                        _logger.info(
+                            "Redis delivery to target %s: rows updated by a concurrent "
+                            "delivery, left to the next run (%s)",
+                            target.id,
+                            type(error).__name__,
+                        )
+                        break
+                    _logger.exception("Redis delivery to target %s failed", target.id)
                     batch._prs_mark_failed(target._prs_mark_down(error))
                 processed |= batch
         return processed
@@ -411,7 +435,15 @@ class PrsCacheOutbox(models.Model):
                     "next_attempt": now + timedelta(seconds=delay),
                 }
             )
-        self.key_id.write({"last_error": message})
+        try:
+            # a key's summary is shared with the other deliveries of the key: one that
+            # changed it since this transaction's snapshot wins (never an error here)
+            with self.env.cr.savepoint():
+                self.key_id.write({"last_error": message})
+        except psycopg2.OperationalError as error:
+            if not _concurrent_update(error):
+                raise
+            _logger.debug("Redis delivery: key summary updated by a concurrent delivery")
 
     def action_retry_now(self):
         """Deliver these writes now, ignoring the backoff."""

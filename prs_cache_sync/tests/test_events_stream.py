@@ -4,17 +4,19 @@ transaction, appended after the commit, capped, in order per registration, and r
 with a consumer group across a Redis restart."""
 
 import json
+import logging
 import os
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import tagged
 
 from odoo.addons.prs_cache_sync.models import prs_cache_target
 from odoo.addons.prs_cache_sync.tools import events as events_tools
+from odoo.addons.prs_cache_sync.tools import redis_io
 
-from .common import PrsCacheCase
+from .common import CommittedOutboxCase, PrsCacheCase, free_port
 
 GROUP = "erp"
 
@@ -256,3 +258,39 @@ class TestEventsAcrossRestart(EventsCase):
         seen = {(e["registration_id"], e["seq"]) for __, e in read + rest}
         self.assertEqual(seen, {(21, 1), (21, 2), (21, 3), (21, 4), (22, 1), (22, 2)})
         self.assertEqual(client.xpending(self.stream, GROUP)["pending"], 0)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_cache")
+class TestOutboxDuringAnOutage(CommittedOutboxCase):
+    """Redis is down and two deliveries (the cron, an after-commit hook) record their
+    failures on the same key: the one whose snapshot predates the other's write gets a
+    serialisation failure on the key's summary. That is a database clash, not a Redis
+    failure: no ERROR, the target's error is Redis', the rows wait with backoff."""
+
+    def test_outbox_concurrent_bookkeeping_is_not_a_redis_failure(self):
+        target_id, (row_id,) = self.commit_outbox("Down Redis", "prs:down", [("k", '{"n": 1}')])
+        with self.registry.cursor() as cr:
+            # nothing listens there: every Redis call fails
+            cr.execute(
+                "UPDATE prs_cache_target SET url = %s WHERE id = %s",
+                [f"redis://127.0.0.1:{free_port()}/0", target_id],
+            )
+        redis_io.drop_clients()
+        with self.registry.cursor() as cron_cr:
+            cron_env = api.Environment(cron_cr, SUPERUSER_ID, {})
+            cron_cr.execute("SELECT 1")  # the cron's snapshot is taken
+            with self.registry.cursor() as other_cr:  # the other delivery's bookkeeping
+                other_cr.execute(
+                    "UPDATE prs_cache_key SET last_error = 'other delivery' WHERE target_id = %s",
+                    [target_id],
+                )
+            with self.assertNoLogs("odoo.addons.prs_cache_sync.models", level=logging.ERROR):
+                processed = cron_env["prs.cache.outbox"].browse(row_id)._prs_deliver(force=True)
+            self.assertEqual(processed.ids, [row_id])
+            row = processed
+            self.assertEqual(row.state, "failed")
+            self.assertTrue(row.next_attempt)
+            self.assertNotIn("Serialization", row.last_error or "")
+            target = cron_env["prs.cache.target"].browse(target_id)
+            self.assertNotIn("Serialization", target.last_error or "")
+        redis_io.drop_clients()

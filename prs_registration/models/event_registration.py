@@ -182,7 +182,9 @@ class EventRegistration(models.Model):
         registrations = super().create(self._prs_initial_event_seq(vals_list))
         if not self.env.su:
             registrations._prs_check_hand_made()
-        registrations._prs_emit_created_events()
+        if not self.env.context.get("prs_creation_event_deferred"):
+            # (the intake emits it with its first step: _prs_store_step)
+            registrations._prs_emit_created_events()
         registrations._prs_capacity_touched()._prs_on_capacity_changed()
         return registrations
 
@@ -527,6 +529,15 @@ class EventRegistration(models.Model):
         participant) is required."""
         message = self._prs_check_reason(message)
         self._prs_check_states({"submitted", "waitlisted"}, _("request changes of"))
+        payment_steps = steps.filtered(lambda s: s.step_type == "payment")
+        if payment_steps:
+            # a payment is recorded once (prs_record_payment): its step is never reopened
+            raise UserError(
+                _(
+                    "A payment step cannot be reopened: %s.",
+                    ", ".join(payment_steps.mapped("name")),
+                )
+            )
         now = fields.Datetime.now()
         for registration in self:
             # a past deadline would leave the registration in changes requested, refusing
@@ -567,8 +578,24 @@ class EventRegistration(models.Model):
                     message or "",
                 ),
                 subtype_xmlid="mail.mt_note",
+                **registration._prs_note_author(),
             )
         return True
+
+    def _prs_note_author(self):
+        """``author_id`` and ``email_from`` of a note the current user posts on this
+        registration: the user's contact, with its address, else the address of the
+        program's company, else the mail's default (``email_from`` of the server), so
+        that a coordinator (or the API user) without an email address can post."""
+        partner = self.env.user.partner_id
+        company = self.event_id.company_id or self.env.company
+        email_from = (
+            partner.email_formatted
+            or company.email_formatted
+            or self.env["ir.mail_server"]._get_default_from_address()
+            or partner.name
+        )
+        return {"author_id": partner.id, "email_from": email_from}
 
     # ------------------------------------------------------------------
     # Intake (the RPC contract of DESIGN.md "Intake contract")
@@ -593,6 +620,7 @@ class EventRegistration(models.Model):
         started = time.perf_counter()
         result = failure = None
         detail = None
+        retried = False
         try:
             result = run(payload)
             if isinstance(result, dict):
@@ -600,12 +628,22 @@ class EventRegistration(models.Model):
         except Exception as error:
             failure = error
             detail = type(error).__name__
+            # a concurrent update: Odoo's RPC layer runs the call again in a new
+            # transaction, whose row tells how the call ended (no failed row for a call
+            # that then succeeds)
+            retried = (
+                isinstance(error, psycopg2.OperationalError)
+                and error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY
+            )
             raise
         finally:
             duration_ms = int((time.perf_counter() - started) * 1000)
-            self._prs_log_intake(
-                payload, result, failure, call_date, duration_ms, detail, method=method
-            )
+            if retried:
+                _logger.info("%s: concurrent update (%s), retried by Odoo", method, detail)
+            else:
+                self._prs_log_intake(
+                    payload, result, failure, call_date, duration_ms, detail, method=method
+                )
         return result
 
     @api.model
@@ -633,14 +671,7 @@ class EventRegistration(models.Model):
             return {"ok": False, "errors": exc.errors}
         except psycopg2.IntegrityError:
             # the unique submission id won a race the advisory lock did not cover
-            replay = self_sudo._prs_replay(submission_id, payload_hash)
-            if not replay:
-                # The winner committed after this transaction's snapshot was taken (before
-                # the advisory lock): read its stored result in a fresh transaction.
-                with self.pool.cursor() as fresh_cr:
-                    replay = self_sudo.with_env(self_sudo.env(cr=fresh_cr))._prs_replay(
-                        submission_id, payload_hash
-                    )
+            replay = self_sudo._prs_replay_committed(submission_id, payload_hash)
             if replay:
                 return replay
             _logger.exception("prs_submit: integrity error for %s", submission_id)
@@ -780,6 +811,21 @@ class EventRegistration(models.Model):
         return result
 
     @api.model
+    def _prs_replay_committed(self, submission_id, payload_hash):
+        """:meth:`_prs_replay` after an integrity error on a submission (or operation)
+        id: the winner of the race may have committed after this transaction's snapshot
+        was taken (before the advisory lock), so its stored result is read in this
+        snapshot, else in a fresh transaction. Shared by ``prs_submit`` and the worker
+        methods."""
+        replay = self._prs_replay(submission_id, payload_hash)
+        if not replay:
+            with self.pool.cursor() as fresh_cr:
+                replay = self.with_env(self.env(cr=fresh_cr))._prs_replay(
+                    submission_id, payload_hash
+                )
+        return replay
+
+    @api.model
     def _prs_intake(self, payload, payload_hash):
         program, flow, step = self._prs_intake_resolve(payload)
         registration = self._prs_intake_registration(payload, program, flow)
@@ -800,7 +846,11 @@ class EventRegistration(models.Model):
             # creation's); the later steps' writes track as usual (the state change).
             # The event's computed columns are given (no query to compute them; the
             # related company_id is not: given, its inverse would write the program).
-            registration = self.with_context(tracking_disable=True).create(
+            # The creation event goes out when the first step is stored (with its step
+            # and next step), not here.
+            registration = self.with_context(
+                tracking_disable=True, prs_creation_event_deferred=True
+            ).create(
                 {
                     "event_id": program.id,
                     "flow_id": flow.id,
@@ -817,7 +867,13 @@ class EventRegistration(models.Model):
                 }
             )
         registration._prs_store_step(
-            step, version, tree, values, today, submission_id=payload["submission_id"]
+            step,
+            version,
+            tree,
+            values,
+            today,
+            submission_id=payload["submission_id"],
+            created=bool(token),
         )
         next_step = registration.next_step_id
         result = {
@@ -1119,9 +1175,13 @@ class EventRegistration(models.Model):
             raise IntakeError(errors)
         return values
 
-    def _prs_store_step(self, step, version, tree, values, today=None, submission_id=None):
+    def _prs_store_step(
+        self, step, version, tree, values, today=None, submission_id=None, created=False
+    ):
         """Store one step's validated answers: files, encryption, static columns, next;
-        ``today``: the date the answers were validated with (kept for the review).
+        ``today``: the date the answers were validated with (kept for the review);
+        ``created``: the registration was just created by this step (its creation event,
+        deferred by ``create``, goes out here with the step and the next step).
         Answers the step replaces (and those of steps the new answers hide) are kept in
         ``event.registration.answer.history`` with ``submission_id``, the call's id."""
         self.ensure_one()
@@ -1205,6 +1265,9 @@ class EventRegistration(models.Model):
         else:
             next_step = self.flow_id._prs_navigation(plain, current_step=step)["next_step"]
         vals["next_step_id"] = next_step.id
+        if created:
+            # seq 1 before the state change this write may make (seq 2, submitted)
+            self._prs_emit_created_events(step=step, next_step=next_step)
         if not next_step:
             vals.update(prs_state="submitted", prs_submitted_at=fields.Datetime.now())
         self.write(vals)

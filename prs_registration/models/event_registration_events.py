@@ -18,11 +18,15 @@ class EventRegistration(models.Model):
         "the first): the seq of its latest event on the Redis stream.",
     )
 
-    def _prs_event_facts(self, event_type, seq, old_state, occurred_at, step=None, payment=None):
+    def _prs_event_facts(
+        self, event_type, seq, old_state, occurred_at, step=None, payment=None, next_step=None
+    ):
         """The facts of one event for the hook: ids, codes and states only (never
-        answers nor personal data)."""
+        answers nor personal data). ``step``, ``next_step``: the values the event
+        reports when they are not yet written on the registration."""
         self.ensure_one()
         step = self.current_step_id if step is None else step
+        next_step = self.next_step_id if next_step is None else next_step
         return {
             "type": event_type,
             "registration_id": self.id,
@@ -33,8 +37,8 @@ class EventRegistration(models.Model):
             "flow_code": self.flow_id.code or "",
             "step_id": step.id,
             "step_code": step.code or "",
-            "next_step_id": self.next_step_id.id,
-            "next_step_code": self.next_step_id.code or "",
+            "next_step_id": next_step.id,
+            "next_step_code": next_step.code or "",
             "old_state": old_state or None,
             "new_state": self.prs_state,
             "occurred_at": occurred_at.isoformat(timespec="seconds") + "Z",
@@ -57,7 +61,9 @@ class EventRegistration(models.Model):
             registrations.sudo().write({"prs_event_seq": seq})
         return seqs, vals
 
-    def _prs_emit_events(self, event_type, seqs, old_states=None, step=None, payment=None):
+    def _prs_emit_events(
+        self, event_type, seqs, old_states=None, step=None, payment=None, next_step=None
+    ):
         """Hand one event per registration of ``seqs`` (``{id: seq}``) to the hook."""
         if not seqs:
             return
@@ -71,6 +77,7 @@ class EventRegistration(models.Model):
                 now,
                 step=step,
                 payment=payment,
+                next_step=next_step,
             )
             for registration in self.browse(list(seqs))
         ]
@@ -83,13 +90,18 @@ class EventRegistration(models.Model):
             vals.setdefault("prs_event_seq", 1)
         return vals_list
 
-    def _prs_emit_created_events(self):
+    def _prs_emit_created_events(self, step=None, next_step=None):
         """The creation of program registrations: a ``state_changed`` event from no
-        state to the initial one (seq 1)."""
+        state to the initial one (seq 1). The intake creates a registration by its first
+        step: it emits the event when that step is stored (``create`` with the context
+        key ``prs_creation_event_deferred``), with the step and the next step the
+        creation ends with (``step``, ``next_step``)."""
         programs = self.filtered("event_id.prs_is_program")
         self._prs_emit_events(
             "state_changed",
             {registration.id: registration.prs_event_seq for registration in programs},
+            step=step,
+            next_step=next_step,
         )
 
     def _prs_emit_payment_event(self, payment):

@@ -10,7 +10,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import SQL
+from odoo.tools import float_compare
 
 from ..tools import intake
 from ..tools.intake import IntakeError
@@ -105,9 +105,9 @@ class EventRegistration(models.Model):
         payload_hash = intake.fingerprint(
             {"method": method, "payload": payload}, self_sudo._prs_intake_secret()
         )
-        # one operation id at a time, as prs_submit's submission ids (same namespace)
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", operation_id))
-        replay = self_sudo._prs_operation_replay(operation_id, payload_hash)
+        # one operation id at a time, as prs_submit's submission ids (same namespace):
+        # the advisory lock and the look-up in one query
+        replay = self_sudo._prs_operation_replay(operation_id, payload_hash, lock=True)
         if replay:
             return replay
         handler = {
@@ -122,8 +122,11 @@ class EventRegistration(models.Model):
         except IntakeError as exc:
             return {"ok": False, "errors": exc.errors}
         except psycopg2.IntegrityError:
-            # the same operation id, or the same payment, stored by a concurrent call
-            replay = self_sudo._prs_operation_replay(operation_id, payload_hash)
+            # the same operation id, or the same payment, stored by a concurrent call that
+            # may have committed after this transaction's snapshot: its stored result
+            replay = self_sudo._prs_operation_replay(operation_id, payload_hash, committed=True)
+            if not replay:
+                _logger.warning("%s: integrity error for %s", method, operation_id)
             return replay or self._prs_error(
                 "conflict", _("The call conflicts with another one."), detail="IntegrityError"
             )
@@ -151,10 +154,16 @@ class EventRegistration(models.Model):
             )
 
     @api.model
-    def _prs_operation_replay(self, operation_id, payload_hash):
+    def _prs_operation_replay(self, operation_id, payload_hash, lock=False, committed=False):
         """The stored result of an accepted operation id; ``duplicate_operation`` for
-        the same id with another payload (or another method); None when new."""
-        replay = self._prs_replay(operation_id, payload_hash)
+        the same id with another payload (or another method); None when new. ``lock``:
+        take the id's advisory lock first (:meth:`_prs_replay`); ``committed``: after an
+        integrity error, also read what a concurrent call committed after this
+        transaction's snapshot (:meth:`_prs_replay_committed`, shared with prs_submit)."""
+        if committed:
+            replay = self._prs_replay_committed(operation_id, payload_hash)
+        else:
+            replay = self._prs_replay(operation_id, payload_hash, lock=lock)
         if replay and not replay.get("ok"):
             return self._prs_error(
                 "duplicate_operation",
@@ -176,6 +185,30 @@ class EventRegistration(models.Model):
             }
         )
         self.env.flush_all()
+
+    @api.model
+    def _prs_intake_log_values(self, payload, result, failure):
+        """A worker method's payload names no program nor flow: its log row takes them
+        from the registration it names (when that exists)."""
+        vals = super()._prs_intake_log_values(payload, result, failure)
+        if (
+            failure is None  # after a database error the transaction reads nothing more
+            and isinstance(payload, dict)
+            and "program_id" not in payload
+            and vals.get("registration_id")
+            and not vals.get("program_id")
+        ):
+            # sudo: only the ids of the program and flow go to the (administrators') log
+            rows = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search_read(
+                    [("id", "=", vals["registration_id"])], ["event_id", "flow_id"], load=None
+                )
+            )
+            if rows:
+                vals.update(program_id=rows[0]["event_id"] or 0, flow_id=rows[0]["flow_id"] or 0)
+        return vals
 
     @api.model
     def _prs_worker_registration(self, payload):
@@ -272,6 +305,24 @@ class EventRegistration(models.Model):
         if not currency:
             raise IntakeError(
                 [intake.error("unknown_currency", _("Unknown currency."), "currency")]
+            )
+        amount = payload["amount"]
+        if float_compare(
+            amount, currency.round(amount), precision_digits=currency.decimal_places + 6
+        ):
+            # never rounded silently: 99.999 EUR is not 100.00 EUR, 1.5 JPY not 2 JPY
+            raise IntakeError(
+                [
+                    intake.error(
+                        "amount_precision",
+                        _(
+                            "The amount has more decimals than %(currency)s allows (%(digits)s).",
+                            currency=currency.name,
+                            digits=currency.decimal_places,
+                        ),
+                        "amount",
+                    )
+                ]
             )
         fee_currency = program.prs_currency_id
         if program.prs_fee and fee_currency:

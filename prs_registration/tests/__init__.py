@@ -16,5 +16,6 @@ from . import test_reasons_mails
 from . import test_answer_history
 from . import test_partner
 from . import test_review_desk
+from . import test_review_desk_tour
 from . import test_export_stream
 from . import test_worker_methods

@@ -201,3 +201,83 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
         self.assertEqual(
             sorted(states[rid] for rid in (second, newcomer)), ["confirmed", "waitlisted"]
         )
+
+    # ------------------------------------------------------------------
+    # Worker methods: one operation id (README "Worker methods", Idempotency)
+    # ------------------------------------------------------------------
+
+    def test_two_cursors_one_payment_operation(self):
+        """Two concurrent copies of one ``prs_record_payment`` operation: both answer
+        the stored result (never ``conflict``), although the loser's snapshot predates
+        the winner's commit; one payment is recorded."""
+        ids = self._committed_fixtures()
+        # the payment reads the answers back (sensitive ones decrypted)
+        self.startPatcher(patch.dict(os.environ, {"PRS_ENCRYPTION_KEY": TEST_KEY}))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            personal = env["form.form"].browse(ids["forms"][0])
+            flow = self.create_flow(
+                env,
+                env["event.event"].browse(ids["program"]),
+                [self.step("personal", 10, form=personal), self.step("pay", 20, "payment")],
+                code="paid",
+            )
+            flow.write({"state": "published"})
+            first_step, pay_step = flow.step_ids.sorted("sequence")
+            first = env["event.registration"].prs_submit(
+                {
+                    "submission_id": f"cc-{uuid.uuid4()}",
+                    "program_id": ids["program"],
+                    "flow_id": flow.id,
+                    "step_id": first_step.id,
+                    "form_version": personal.current_version_id.version,
+                    "answers": self.personal_answers(),
+                }
+            )
+            self.assertTrue(first["ok"], first)
+            flow_id = flow.id
+
+        def drop_flow():
+            with self.registry.cursor() as cr:
+                cr.execute("DELETE FROM event_registration WHERE event_id = %s", [ids["program"]])
+                cr.execute("DELETE FROM event_flow WHERE id = %s", [flow_id])
+
+        self.addCleanup(drop_flow)
+        payload = {
+            "operation_id": f"cc-{uuid.uuid4()}",
+            "registration_id": first["registration_id"],
+            "continuation_token": first["continuation_token"],
+            "step_id": pay_step.id,
+            "reference": f"pi_{uuid.uuid4().hex[:12]}",
+            "amount": 10.0,
+            "currency": "EUR",
+            "provider": "stripe",
+        }
+        barrier = threading.Barrier(2, timeout=30)
+        results, failures = [], []
+
+        def call():
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    cr.execute("SELECT 1")  # both snapshots are taken before the race
+                    barrier.wait()
+                    results.append(env["event.registration"].prs_record_payment(dict(payload)))
+            except Exception as error:  # reported below, in the test thread
+                failures.append(error)
+
+        threads = [threading.Thread(target=call) for __ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertFalse(failures, failures)
+        self.assertEqual(len(results), 2)
+        self.assertTrue(results[0]["ok"], results)
+        self.assertEqual(results[0], results[1])
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM event_registration_payment WHERE registration_id = %s",
+                [first["registration_id"]],
+            )
+            self.assertEqual(cr.fetchone()[0], 1)

@@ -6,9 +6,12 @@ import uuid
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import PrsRegistrationCase, check_contract
 
@@ -444,6 +447,11 @@ class TestWorkerMethods(PrsRegistrationCase):
             ],
         )
         self.assertEqual(registration.prs_event_seq, 4)
+        # the creation event carries the first step and the step it leads to
+        self.assertEqual(
+            (mine[0]["step_code"], mine[0]["next_step_id"], mine[0]["next_step_code"]),
+            ("personal", self.step_pay.id, "pay"),
+        )
         payment_event = mine[1]
         self.assertEqual(
             (payment_event["step_code"], payment_event["payment"]["reference"]),
@@ -479,3 +487,216 @@ class TestWorkerMethods(PrsRegistrationCase):
         registration = self.start()
         with self.assertRaises(AccessError):
             registration.with_user(self.coordinator).write({"prs_event_seq": 99})
+
+    def test_creation_event_of_a_one_step_flow(self):
+        """A registration created by its only step: the creation event (seq 1, in
+        progress, that step, no next step) comes before its submission (seq 2)."""
+        events = self.capture_events()
+        flow = self.create_flow(
+            self.env,
+            self.paid_program,
+            [self.step("personal", 10, form=self.form_personal)],
+            code="single",
+        )
+        flow.write({"state": "published"})
+        result = self.submit(self.payload(flow.step_ids, flow=flow))
+        self.assertTrue(result["ok"], result)
+        mine = [e for e in events if e["registration_id"] == result["registration_id"]]
+        self.assertEqual(
+            [
+                (e["seq"], e["old_state"], e["new_state"], e["step_code"], e["next_step_id"])
+                for e in mine
+            ],
+            [
+                (1, None, "in_progress", "personal", False),
+                (2, "in_progress", "submitted", "personal", False),
+            ],
+        )
+
+    def test_status_after_the_first_step(self):
+        """The status right after the first step names the next step."""
+        registration = self.start()
+        result = self.status(registration)
+        self.assertEqual(result["next_step"], {"id": self.step_pay.id, "code": "pay"})
+        self.assertEqual(result["state"], "in_progress")
+
+    # ------------------------------------------------------------------
+    # Breaker findings (amounts, replays, log rows, retries, review actions)
+    # ------------------------------------------------------------------
+
+    def test_non_finite_and_absurd_amounts(self):
+        """NaN, infinities and amounts over the schema's maximum are ``malformed`` (a
+        structured refusal, never internal_error); nothing is stored."""
+        self.paid_program.prs_fee = 0
+        registration = self.start()
+        for amount in (float("nan"), float("inf"), float("-inf"), 1e308, 1e13):
+            with self.subTest(amount=amount):
+                result = self.call(
+                    "prs_record_payment", self.payment_payload(registration, amount=amount)
+                )
+                self.assertIntakeError(result, "malformed")
+                self.assertTrue(result["errors"][0]["message"].startswith("$.amount"), result)
+        self.assertFalse(registration.prs_payment_ids)
+        self.assertEqual(registration.next_step_id, self.step_pay)
+
+    def test_amount_precision(self):
+        """An amount with more decimals than its currency allows is refused, never
+        rounded: 99.999 EUR, 1.5 JPY; 12.34 EUR is taken as given."""
+        self.paid_program.prs_fee = 0
+        registration = self.start()
+        for amount, currency in ((99.999, "EUR"), (1.5, "JPY"), (0.001, "EUR")):
+            with self.subTest(amount=amount, currency=currency):
+                result = self.call(
+                    "prs_record_payment",
+                    self.payment_payload(registration, amount=amount, currency=currency),
+                )
+                self.assertIntakeError(result, "amount_precision", "amount")
+        self.assertFalse(registration.prs_payment_ids)
+        result = self.call("prs_record_payment", self.payment_payload(registration, amount=12.34))
+        self.assertTrue(result["ok"], result)
+        self.assertEqual(registration.prs_payment_ids.amount, 12.34)
+
+    def test_replay_whatever_the_number_notation(self):
+        """One operation written with 120.0 or 120 is one operation: the replay returns
+        the stored result, not ``duplicate_operation``."""
+        registration = self.start()
+        payload = self.payment_payload(registration, amount=120.0)
+        first = self.call("prs_record_payment", payload)
+        self.assertTrue(first["ok"], first)
+        self.assertEqual(self.call("prs_record_payment", dict(payload, amount=120)), first)
+        self.assertEqual(len(registration.prs_payment_ids), 1)
+        other = self.call("prs_record_payment", dict(payload, amount=120.5))
+        self.assertIntakeError(other, "duplicate_operation")
+
+    def test_log_rows_name_program_and_flow(self):
+        """A worker call's log row names the program and flow of its registration."""
+        registration = self.start()
+        payload = self.payment_payload(registration)
+        self.call("prs_record_payment", payload)
+        cancel = self.cancel_payload(registration)
+        self.call("prs_cancel_registration", cancel)
+        self.status(registration, operation_id="status-op-log")
+        logs = self.env["prs.intake.log"].search(
+            [
+                (
+                    "submission_id",
+                    "in",
+                    [payload["operation_id"], cancel["operation_id"], "status-op-log"],
+                )
+            ]
+        )
+        self.assertEqual(len(logs), 3)
+        for log in logs:
+            with self.subTest(method=log.method):
+                self.assertEqual(
+                    (log.program_id, log.flow_id, log.registration_id),
+                    (self.paid_program.id, self.paid_flow.id, registration.id),
+                )
+
+    @staticmethod
+    def raised(function, *args):
+        """The exception ``function(*args)`` raised (None if none)."""
+        try:
+            function(*args)
+        except Exception as error:  # returned to the test, which checks its type
+            return error
+        return None
+
+    def test_no_failed_log_row_for_a_retried_call(self):
+        """A call failing on a concurrent update (serialisation failure) is retried by
+        Odoo's RPC layer: it leaves no failed row, only the retry's (same path as
+        prs_submit: ``_prs_logged_call``)."""
+        registration = self.start()
+        payload = self.payment_payload(registration)
+        model_class = type(self.Registration)
+        original = model_class._prs_worker_record_payment
+        attempts = []
+
+        def clash(model, values):
+            attempts.append(values["operation_id"])
+            if len(attempts) == 1:
+                # a real serialisation failure from PostgreSQL, as a concurrent update gives
+                # (inside the worker's savepoint: the test's transaction goes on)
+                model.env.cr.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION 'clash' "
+                    "USING ERRCODE = 'serialization_failure'; END $$"
+                )
+            return original(model, values)
+
+        with (
+            patch.object(model_class, "_prs_worker_record_payment", clash),
+            mute_logger("odoo.sql_db"),
+        ):
+            # not assertRaises: its savepoint would also roll back a row written
+            self.assertIsInstance(
+                self.raised(
+                    self.Registration.with_user(self.api_user).prs_record_payment, dict(payload)
+                ),
+                psycopg2.errors.SerializationFailure,
+            )
+            result = self.call("prs_record_payment", dict(payload))
+        self.assertTrue(result["ok"], result)
+        logs = self.env["prs.intake.log"].search([("submission_id", "=", payload["operation_id"])])
+        self.assertEqual(logs.mapped("result"), ["ok"])
+        # any other failure keeps its row
+        submission = self.payload()
+        with patch.object(model_class, "_prs_submit", side_effect=ZeroDivisionError):
+            self.assertIsInstance(
+                self.raised(self.Registration.with_user(self.api_user).prs_submit, submission),
+                ZeroDivisionError,
+            )
+        failed = self.env["prs.intake.log"].search(
+            [("submission_id", "=", submission["submission_id"])]
+        )
+        self.assertEqual((failed.result, failed.error_codes), ("error", "server_error"))
+
+    def test_payment_step_is_never_reopened(self):
+        """Requesting changes on a payment step is refused on the server (the wizard's
+        domain is only the client's), also mixed with a form step."""
+        registration = self.start()
+        self.call("prs_record_payment", self.payment_payload(registration))
+        self.finish(registration)
+        deadline = fields.Datetime.now() + timedelta(days=3)
+        for steps in (self.step_pay, self.step_pay | self.paid_personal):
+            with self.subTest(steps=steps.mapped("code")), self.assertRaises(UserError):
+                registration.with_user(self.coordinator)._prs_request_changes(
+                    steps, "Pay again.", deadline
+                )
+        wizard = (
+            self.env["event.registration.request.changes"]
+            .with_user(self.coordinator)
+            .create(
+                {
+                    "registration_ids": [fields.Command.set(registration.ids)],
+                    "step_ids": [fields.Command.set(self.step_pay.ids)],
+                    "message": "Pay again.",
+                    "deadline": deadline,
+                }
+            )
+        )
+        with self.assertRaises(UserError):
+            wizard.action_apply()
+        self.assertEqual(registration.prs_state, "submitted")
+
+    def test_coordinator_without_email(self):
+        """A coordinator without an email address requests changes, rejects and
+        cancels (the note is posted with the company's address)."""
+        coordinator = new_test_user(
+            self.env, login="prs_worker_noemail", groups="prs_base.group_prs_coordinator"
+        )
+        coordinator.partner_id.email = False
+        self.paid_program.prs_coordinator_ids = [fields.Command.link(coordinator.id)]
+        deadline = fields.Datetime.now() + timedelta(days=3)
+        first, second, third = (self.start(email=f"p{index}@example.com") for index in range(3))
+        for registration in (first, second, third):
+            self.call("prs_record_payment", self.payment_payload(registration))
+            self.finish(registration)
+        first.with_user(coordinator)._prs_request_changes(
+            self.paid_personal, "Your passport number is incomplete.", deadline
+        )
+        self.assertEqual(first.prs_state, "changes_requested")
+        note = first.message_ids.filtered(lambda m: "passport" in (m.body or ""))
+        self.assertEqual(note.author_id, coordinator.partner_id)
+        second.with_user(coordinator)._prs_reject("No seat for this profile.")
+        third.with_user(coordinator)._prs_cancel("The program is cancelled.")
+        self.assertEqual((second.prs_state, third.prs_state), ("rejected", "cancelled"))

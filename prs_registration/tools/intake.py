@@ -10,6 +10,7 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 
@@ -65,11 +66,41 @@ def shorten(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def canonical_numbers(value):
+    """``value`` with every integral float written as an int (``100.0`` -> ``100``,
+    ``-0.0`` -> ``0``), in lists and dict values too: one number, however the client's
+    JSON or XML-RPC library wrote it, is one fingerprint. Booleans stay booleans."""
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else value
+    if isinstance(value, dict):
+        return {key: canonical_numbers(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [canonical_numbers(item) for item in value]
+    return value
+
+
+def non_finite_path(value, path="$"):
+    """The JSON path of the first NaN or infinite number in ``value``, else None (JSON
+    has neither, but Python's json and XML-RPC parsers make them of ``NaN``,
+    ``Infinity``, ``1e400``, ``nan``, ``inf``)."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return where
+        if isinstance(item, dict):
+            stack.extend((child, f"{where}.{key}") for key, child in item.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+    return None
+
+
 def fingerprint(payload, secret):
-    """HMAC-SHA256 hex of the canonical JSON of the payload, keyed with the database's
-    intake secret: the stored fingerprint reveals nothing about the (possibly sensitive,
-    low-entropy) answers to whoever reads it without the secret."""
-    message = form_tree.canonical_json(payload).encode()
+    """HMAC-SHA256 hex of the canonical JSON of the payload (numbers canonical:
+    :func:`canonical_numbers`), keyed with the database's intake secret: the stored
+    fingerprint reveals nothing about the (possibly sensitive, low-entropy) answers to
+    whoever reads it without the secret."""
+    message = form_tree.canonical_json(canonical_numbers(payload)).encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -186,9 +217,14 @@ def check_payload(payload, max_bytes=MAX_PAYLOAD_BYTES, validator=None):
     ``validator``: a worker method's, default ``prs_submit``'s).
 
     Nesting deeper than ``MAX_NESTING`` is refused first, before anything walks the
-    payload recursively (the JSON encoder, the schema validator)."""
+    payload recursively (the JSON encoder, the schema validator); then a NaN or
+    infinite number anywhere (``malformed``, its JSON path first)."""
     if nesting_depth(payload, MAX_NESTING) > MAX_NESTING:
         return [error("malformed", f"$: the payload nests deeper than {MAX_NESTING} levels.")]
+    where = non_finite_path(payload)
+    if where:
+        # before the schema: NaN passes ``minimum`` and ``maximum``
+        return [error("malformed", shorten(f"{where}: not a finite number.", MAX_MESSAGE))]
     if not isinstance(payload, dict):
         return _schema_errors(payload, validator)
     try:

@@ -117,6 +117,7 @@ class PrsDemo(models.AbstractModel):
         """
         Registration = self.env["event.registration"]
         Submission = self.env["event.registration.submission"]
+        # sudo: only whether the demo submissions exist is read (a count)
         if Submission.sudo().search_count([("submission_id", "=like", f"{SUBMISSION_PREFIX}%")]):
             return Registration
         started = time.monotonic()
