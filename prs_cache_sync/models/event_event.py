@@ -67,17 +67,23 @@ class EventEvent(models.Model):
             payload = payloads.build_program_payload(
                 program, index_flows, published_at, theme=themes[event.id], langs=langs
             )
-            entries.append(
-                self._prs_cache_entry(
-                    payloads.program_key(prefix, event.id), "program", payload, event.id
-                )
+            entry = self._prs_cache_entry(
+                payloads.program_key(prefix, event.id), "program", payload, event.id
             )
+            # remembered in the key (``prs.cache.key.capacity_state``) for the catalogue
+            entry["capacity_state"] = program_facts["capacity"]["state"]
+            entries.append(entry)
         return entries
 
-    def _prs_program_facts(self):
-        """``{program id: facts}`` (``payloads.program_facts``) of these programs."""
+    def _prs_program_facts(self, capacity=None):
+        """``{program id: facts}`` (``payloads.program_facts``) of these programs.
+        ``capacity``: ``{program id: capacity state}`` already known; the programs
+        missing from it are counted (``_prs_capacity_states``)."""
         languages = self._prs_program_languages()
-        capacity = self._prs_capacity_states()
+        capacity = dict(capacity or {})
+        uncounted = self.filtered(lambda event: event.id not in capacity)
+        if uncounted:
+            capacity.update(uncounted._prs_capacity_states())
         result = {}
         for event in self:
             langs, default_lang = languages[event.id]

@@ -50,6 +50,10 @@ class PrsCacheKey(models.Model):
         readonly=True,
     )
     checksum = fields.Char(string="Queued Checksum", readonly=True)
+    # program index keys: the capacity state of the payload last queued, so that the
+    # catalogue reuses it instead of recounting every program's registrations (empty:
+    # not known yet, the catalogue counts that program)
+    capacity_state = fields.Char(string="Queued Capacity State", readonly=True)
     version = fields.Float(string="Queued Version", digits=(16, 0), readonly=True)
     pushed_op = fields.Selection(
         [("set", "Set"), ("delete", "Delete"), ("list", "List")],
@@ -157,8 +161,8 @@ class PrsCacheKey(models.Model):
 
     @api.model
     def _prs_set_desired(self, rows):
-        """``rows``: ``(key id, op, checksum, version)`` just queued."""
-        self._prs_update_values(("op", "checksum", "version"), rows)
+        """``rows``: ``(key id, op, checksum, version, capacity state)`` just queued."""
+        self._prs_update_values(("op", "checksum", "version", "capacity_state"), rows)
 
     @api.model
     def _prs_set_pushed(self, rows):
@@ -235,6 +239,7 @@ class PrsCacheKey(models.Model):
         by_name = {entry["key"]: entry for entry in entries}
         known = {key.name: key for key in known_keys}
         writes = []
+        remembered = []
         for entry in entries:
             key = known.get(entry["key"])
             if (
@@ -244,8 +249,13 @@ class PrsCacheKey(models.Model):
                 and key.checksum == entry["checksum"]
                 and key.pushed_checksum == entry["checksum"]
             ):
+                # unchanged: only a capacity state not remembered yet is stored
+                state = entry.get("capacity_state")
+                if state and key.capacity_state != state:
+                    remembered.append((key.id, state))
                 continue
             writes.append(entry)
+        self._prs_update_values(("capacity_state",), remembered)
         for name, key in known.items():
             if name not in by_name and key.op != "delete":
                 writes.append(
@@ -313,23 +323,60 @@ class PrsCacheKey(models.Model):
             ]
         )
         published_at = self._prs_published_at()
-        rows = self._prs_apply_targets(
-            targets,
-            known_keys,
-            lambda prefix: events._prs_cache_entries(prefix, published_at, index_only),
-            force=force,
-        )
+        capacity = {}
+
+        def build(prefix):
+            entries = events._prs_cache_entries(prefix, published_at, index_only)
+            capacity.update(
+                (entry["program_id"], entry["capacity_state"])
+                for entry in entries
+                if entry.get("capacity_state")
+            )
+            return entries
+
+        rows = self._prs_apply_targets(targets, known_keys, build, force=force)
         if catalogue:
-            rows |= self._prs_sync_catalogue(targets, force=force)
+            # these programs' capacity states were just counted: the catalogue reuses
+            # them (and the other programs' last queued ones)
+            rows |= self._prs_sync_catalogue(targets, force=force, capacity=capacity)
         return rows
 
     @api.model
-    def _prs_catalogue_builder(self, published_at):
-        """A function ``prefix -> [catalogue entry]`` (the facts are read once)."""
+    def _prs_known_capacity(self, program_ids):
+        """``{program id: capacity state}`` last queued in the program index keys of
+        these programs (any target: the state depends on the database only). The
+        capacity state follows registrations (``event.event._prs_on_capacity_changed``
+        rebuilds the index of every program whose registrations took or freed a place,
+        and a write of a capacity field re-publishes the program), so the queued state
+        is the current one; a program without one is counted."""
+        if not program_ids:
+            return {}
+        self.flush_model(["kind", "program_id", "capacity_state", "op"])
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (program_id) program_id, capacity_state
+              FROM prs_cache_key
+             WHERE kind = 'program' AND op = 'set' AND capacity_state IS NOT NULL
+               AND program_id = ANY(%s)
+             ORDER BY program_id, version DESC NULLS LAST
+            """,
+            [list(program_ids)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _prs_catalogue_builder(self, published_at, capacity=None):
+        """A function ``prefix -> [catalogue entry]`` (the facts are read once).
+        ``capacity``: ``{program id: capacity state}`` just counted; the other programs
+        reuse the state last queued in their index key (``_prs_known_capacity``) and only
+        those without one are counted: a publish never recounts the registrations of
+        every program."""
         # sudo: the catalogue lists the published configuration, whoever triggers it.
         flows = self.env["event.flow"].sudo().search([("state", "=", "published")])
         events = flows.event_id.filtered("active").with_context(active_test=False)
-        facts = events._prs_program_facts() if events else {}
+        known = dict(capacity or {})
+        known.update(self._prs_known_capacity([i for i in events.ids if i not in known]))
+        facts = events._prs_program_facts(capacity=known) if events else {}
 
         def build(prefix):
             entries = []
@@ -359,14 +406,15 @@ class PrsCacheKey(models.Model):
         return build
 
     @api.model
-    def _prs_sync_catalogue(self, targets=None, force=False):
+    def _prs_sync_catalogue(self, targets=None, force=False, capacity=None):
         """Write the catalogue ``<prefix>:programs`` (the programs with a published
-        flow) on every active target (or ``targets``); unchanged, nothing is queued."""
+        flow) on every active target (or ``targets``); unchanged, nothing is queued.
+        ``capacity``: capacity states just counted (``_prs_catalogue_builder``)."""
         targets = self._prs_targets(targets)
         if not targets:
             return self.env["prs.cache.outbox"]
         published_at = self._prs_published_at()
-        build = self._prs_catalogue_builder(published_at)
+        build = self._prs_catalogue_builder(published_at, capacity=capacity)
         # sudo: key bookkeeping is infrastructure, read here only to address the writes.
         known_keys = self.sudo().search(
             [

@@ -148,7 +148,11 @@ class PrsCacheOutbox(models.Model):
             )
         rows = outbox_sudo.create(vals_list)
         key_model_sudo._prs_set_desired(
-            [(by_name[row.key].id, row.op, row.checksum, row.version) for row in rows]
+            [
+                (key.id, row.op, row.checksum, row.version, entry.get("capacity_state"))
+                for row, entry in zip(rows, entries, strict=True)
+                for key in [by_name[entry["key"]]]
+            ]
         )
         self.invalidate_model(["state", "done_date"])
         rows._prs_schedule_delivery()

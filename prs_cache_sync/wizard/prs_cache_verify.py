@@ -108,7 +108,15 @@ class PrsCacheVerify(models.TransientModel):
         if not self.program_ids:
             masters = self.env["prs.master"].sudo().with_context(lang=PAYLOAD_LANG).search([])
             entries += masters._prs_cache_entries(prefix)
-            entries += self.env["prs.cache.key"]._prs_catalogue_builder(published_at)(prefix)
+            # the capacity states just counted for the program indexes (every published
+            # program): the catalogue is checked against the counts, not the keys
+            capacity = {
+                entry["program_id"]: entry["capacity_state"]
+                for entry in entries
+                if entry.get("capacity_state")
+            }
+            builder = self.env["prs.cache.key"]._prs_catalogue_builder(published_at, capacity)
+            entries += builder(prefix)
         return {entry["key"]: entry for entry in entries}
 
     def _prs_scan_patterns(self, prefix):
