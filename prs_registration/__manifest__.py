@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "security/res_partner_security.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "data/form_field_template_data.xml",
         "views/event_registration_views.xml",
         "views/event_event_views.xml",

@@ -4,6 +4,7 @@ import logging
 from odoo.tests import tagged
 
 from odoo.addons.prs_cache_sync.models.prs_cache_key import DEFER_KEY
+from odoo.addons.prs_cache_sync.tools import payloads
 
 from .common import PrsCacheCase
 
@@ -253,6 +254,44 @@ class TestPublish(PrsCacheCase):
             [("key", "=", f"prs:t:master:{master.code}"), ("state", "!=", "done")]
         )
         self.assertEqual(len(rows), 1)
+
+
+@tagged("post_install", "-at_install", "prs", "prs_cache_sync")
+class TestCatalogueCapacity(PrsCacheCase):
+    def _catalogue_status(self):
+        """``{program id: status}`` in the catalogue, of this test's programs."""
+        catalogue = self.get_json(payloads.catalogue_key(self.target._prs_get_prefix()))
+        mine = set(self.env["event.event"].search([("prs_code", "like", "_CACHE")]).ids)
+        return {entry["id"]: entry["status"] for entry in catalogue["programs"] if entry["id"] in mine}
+
+    def _index_key(self, event):
+        return self.env["prs.cache.key"].search([("name", "=", self.program_key(event))])
+
+    def test_catalogue_reuses_the_queued_capacity_state(self):
+        """The program index key remembers the capacity state it queued; a publish
+        rebuilds the catalogue from the states of the programs it synced and the
+        remembered state of the others (their registrations are not counted again),
+        and a program whose facts change is counted again."""
+        self.publish()
+        self.assertEqual(self._index_key(self.event).capacity_state, "open")
+        other = self.event.copy({"name": "Other", "prs_code": "OTHER_CACHE"})
+        flow = self.flow.copy({"event_id": other.id, "code": "other"})
+        # what an earlier transaction queued for the first program (its registrations
+        # filled it): the catalogue takes it as it is
+        self._index_key(self.event).write({"capacity_state": "full"})
+        self.publish(flow)
+        self.assertEqual(self._index_key(other).capacity_state, "open")
+        self.assertEqual(self._catalogue_status(), {self.event.id: "full", other.id: "open"})
+        # a fact of the first program changes: its state is counted again
+        self.event.write({"prs_registration_closed": True})
+        self.commit_hooks()
+        self.assertEqual(self._index_key(self.event).capacity_state, "closed")
+        self.assertEqual(self._catalogue_status(), {self.event.id: "closed", other.id: "open"})
+        # without a remembered state (keys queued before it was kept), it is counted
+        self._index_key(self.event).write({"capacity_state": False})
+        self.env["prs.cache.key"]._prs_sync_catalogue(self.target)
+        self.commit_hooks()
+        self.assertEqual(self._catalogue_status()[self.event.id], "closed")
 
 
 @tagged("post_install", "-at_install", "prs", "prs_cache_sync")

@@ -1,6 +1,7 @@
 from . import event_registration_mixin
 from . import event_registration
 from . import event_registration_events
+from . import event_registration_mail
 from . import event_registration_payment
 from . import event_registration_worker
 from . import event_registration_submission

@@ -69,6 +69,8 @@ PRS_ACTION_FIELDS = frozenset(
         "prs_token_hash",
         # the integration events' counter (README "Redis contract", Events)
         "prs_event_seq",
+        # the state mail due after the commit (event_registration_mail.py)
+        "prs_mail_pending",
         # archiving frees no seat (capacity counts archived registrations) and
         # unarchiving would take one without Confirm's check (breaker D2)
         "active",
@@ -288,14 +290,14 @@ class EventRegistration(models.Model):
             changed = self.filtered(lambda r: r.prs_state != vals["prs_state"])
             old_states = {registration.id: registration.prs_state for registration in changed}
             event_seqs, vals = changed._prs_bump_event_seq(vals, self)
+            # the state mail is marked in the same UPDATE, rendered after the commit
+            vals = changed._prs_mark_state_mail(vals, self)
             # a seat freed by a real confirmed registration goes to the waitlist
             freed = changed.filtered(lambda r: r.prs_state == "confirmed" and not r.prs_is_test)
             touched = changed._prs_capacity_touched()
             res = super().write(vals)
             changed._prs_emit_events("state_changed", event_seqs, old_states)
             (touched | changed._prs_capacity_touched())._prs_on_capacity_changed()
-            if not self.env.context.get("prs_no_mail"):
-                changed._prs_send_state_mail()
             if freed:
                 freed.event_id._prs_promote_waitlist()
             return res
@@ -315,23 +317,6 @@ class EventRegistration(models.Model):
             # one the user may change
             self.check_access_rule("write")
         return res
-
-    def _prs_send_state_mail(self):
-        """Queue the mail template matching each registration's (new) PRS state, in the
-        participant's language (:meth:`_prs_mail_lang`); test registrations get none."""
-        recipients = self.filtered(lambda r: r.email and not r.prs_is_test)
-        for state, registrations in recipients.grouped("prs_state").items():
-            xmlid = STATE_MAIL_TEMPLATES.get(state)
-            # the id from the (cached) xmlid, without env.ref's existence query: the
-            # receipt is rendered in the intake call
-            template_id = xmlid and self.env["ir.model.data"]._xmlid_to_res_id(
-                xmlid, raise_if_not_found=False
-            )
-            if template_id:
-                # sudo: coordinators may not read mail templates; the template is ours
-                # and rendered for the registrations they were allowed to act on.
-                template_sudo = self.env["mail.template"].sudo().browse(template_id)
-                template_sudo.send_mail_batch(registrations.ids, force_send=False)
 
     def _prs_mail_lang(self):
         """The language of the participant's mails (the templates' ``lang``): the
@@ -1573,15 +1558,64 @@ class EventRegistration(models.Model):
         field code keep their own columns."""
         return export.answer_columns(self._prs_export_trees())
 
+    def _prs_export_scope(self, relation, column1, column2, wizard_id):
+        """An empty recordset standing for the registrations chosen in an export
+        wizard, read from its many2many table ``relation`` (``column1`` the wizard id,
+        ``column2`` the registration id) as the export streams: no list of every chosen
+        id is held, so memory does not grow with the count. The export methods below
+        work on it as on the recordset of those registrations."""
+        return self.browse().with_context(
+            prs_export_source=(relation, column1, column2, wizard_id)
+        )
+
+    def _prs_export_ids_sql(self, after=0, limit=None):
+        """SQL selecting the ids of the export scope (``_prs_export_scope``) above
+        ``after``, ascending, at most ``limit``; None outside of a scope."""
+        source = self.env.context.get("prs_export_source")
+        if not source:
+            return None
+        relation, column1, column2, wizard_id = source
+        return SQL(
+            "(SELECT %s FROM %s WHERE %s = %s AND %s > %s ORDER BY %s %s)",
+            SQL.identifier(column2),
+            SQL.identifier(relation),
+            SQL.identifier(column1),
+            wizard_id,
+            SQL.identifier(column2),
+            after,
+            SQL.identifier(column2),
+            SQL("LIMIT %s", limit) if limit else SQL(),
+        )
+
+    def _prs_export_id_batches(self):
+        """The exported ids in ascending batches of ``export.BATCH_SIZE``: these
+        records, or the export scope's ids read batch by batch (keyset on the
+        relation table, one query per batch)."""
+        if self._prs_export_ids_sql() is None:
+            yield from split_every(export.BATCH_SIZE, sorted(self.ids))
+            return
+        last = 0
+        while True:
+            self.env.cr.execute(self._prs_export_ids_sql(last, export.BATCH_SIZE))
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
+
     def _prs_export_trees(self):
         """``[(step code, tree)]`` of every version of the forms of the exported flows
         (steps in flow order, versions oldest first)."""
         # the flows in one grouped query: ``self.flow_id`` would load every column of
-        # every exported registration into the cache at once (the rows stream later)
+        # every exported registration into the cache at once (the rows stream later);
+        # an export scope groups over its relation table (a subquery, no id list)
+        scope = self._prs_export_ids_sql()
         flows = self.env["event.flow"].browse(
             sorted(
                 flow.id
-                for (flow,) in self._read_group([("id", "in", self.ids)], ["flow_id"])
+                for (flow,) in self._read_group(
+                    [("id", "in", self.ids if scope is None else scope)], ["flow_id"]
+                )
                 if flow
             )
         )
@@ -1636,7 +1670,7 @@ class EventRegistration(models.Model):
         def rows():
             # read in batches, each dropped from the cache once its rows are out: the
             # rows stream to the file and memory does not grow with the count
-            for ids in split_every(export.BATCH_SIZE, sorted(self.ids)):
+            for ids in self._prs_export_id_batches():
                 batch = self.browse(ids)
                 for registration in batch:
                     if active_only and not registration.active:

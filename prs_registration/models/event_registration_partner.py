@@ -1,7 +1,9 @@
 import logging
+from contextlib import closing
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
 from ..tools import contacts
@@ -96,11 +98,12 @@ class EventRegistration(models.Model):
             return super().write(vals)
         before = {registration.id: registration._prs_duplicate_key() for registration in self}
         result = super().write(vals)
-        keys = set()
+        keys, moved = set(), []
         for registration in self:
             key = registration._prs_duplicate_key()
             if key != before[registration.id]:
                 keys.update((key, before[registration.id]))
+                moved.append(registration.id)
         partners = {partner for partner, __, __ in keys if partner}
         alone = self.env.cr.precommit.data.get(ALONE_PAIRS) or set()
         link = len(self) == 1 and (self.id, self.partner_id.id, self.event_id.id)
@@ -108,7 +111,11 @@ class EventRegistration(models.Model):
             # linked to a contact with no other open registration in the program
             alone.discard(link)
         elif partners:
-            self._prs_sync_duplicates(partners, {event for __, event, __ in keys})
+            # the changed registrations themselves too: one whose contact was cleared
+            # is no registration of its former contact any more, yet flagged
+            self._prs_sync_duplicates(
+                partners, {event for __, event, __ in keys}, registration_ids=moved
+            )
         return result
 
     def unlink(self):
@@ -261,10 +268,22 @@ class EventRegistration(models.Model):
     def _prs_find_partner(self, data):
         """The contact of a participant with the registration columns ``data``: the
         oldest active contact with the same normalised email, else the oldest with the
-        same normalised phone (or mobile) that has no other email. Never a company, a
+        same normalised phone (or mobile) that has no email (a shared family phone is
+        not a person: with or without an email of the participant). Never a company, a
         contact of another company than the program's, or the contact of a user
         (internal, portal or API: an account's contact is its owner's, and a participant
         typing a colleague's email must not reach it). One query, on indexes.
+
+        Concurrency (Odoo's transactions are REPEATABLE READ: a row committed after the
+        snapshot stays invisible, whatever lock is taken later): the query takes the
+        advisory locks of the participant's keys (held until the transaction ends), so
+        find-or-create runs one transaction at a time per email and per phone, and it
+        updates the contact it finds (a no-op ``UPDATE``), so a transaction that finds a
+        contact another one linked since its snapshot fails with a serialisation
+        failure instead of missing that registration (its duplicate flag); when nothing
+        is found, :meth:`_prs_check_committed` looks again in a new snapshot. Both
+        failures make Odoo's RPC layer run the call again in a new transaction, which
+        sees the other registration and contact.
 
         :return: ``(partner, {"email", "phone", "mobile", "country_id", "twin"})``: the
             contact (or none), its current values (the fill needs no other read) and
@@ -272,15 +291,61 @@ class EventRegistration(models.Model):
         """
         self.ensure_one()
         Partner = self.env["res.partner"]
-        email = contacts.email_key(data.get("email"))
+        emails = contacts.email_terms(data.get("email"))
         phones = contacts.phone_terms(data.get("phone"))
-        if not email and not phones:
+        if not emails and not phones:
             return Partner, {}
         Partner.flush_model(["email_normalized", "phone", "mobile", "active", "is_company"])
         self.flush_model(DUPLICATE_DEPENDS)  # the twin test reads the registrations
+        lock_keys = sorted(
+            f"prs.contact:{key}"
+            for key in (contacts.email_key(data.get("email")), contacts.phone_key(data.get("phone")))
+            if key
+        )
+        match = self._prs_partner_match(emails, phones)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH locked AS (
+                    SELECT count(pg_advisory_xact_lock(hashtext(k))::text) AS n
+                      FROM (SELECT k FROM unnest(%(keys)s::text[]) AS k ORDER BY k) keys
+                ), found AS (
+                    SELECT p.id, p.email, p.phone, p.mobile, p.country_id,
+                           EXISTS (
+                               SELECT 1 FROM event_registration r
+                                WHERE r.partner_id = p.id AND r.event_id = %(program)s
+                                  AND r.active AND r.prs_is_test IS NOT TRUE
+                                  AND r.prs_state NOT IN %(closed)s
+                           ) AS twin
+                      FROM res_partner p, locked
+                     WHERE %(match)s
+                  ORDER BY COALESCE(p.email_normalized IN %(emails)s, FALSE) DESC, p.id
+                     LIMIT 1
+                ), touched AS (
+                    UPDATE res_partner t SET active = t.active
+                      FROM found WHERE t.id = found.id
+                ) SELECT * FROM found
+                """,
+                keys=lock_keys,
+                match=match,
+                program=self.event_id.id,
+                closed=CLOSED_STATES,
+                emails=emails or ("",),
+            )
+        )
+        row = self.env.cr.dictfetchone()
+        if row:
+            return Partner.browse(row.pop("id")), row
+        self._prs_check_committed(match)
+        return Partner, {}
+
+    def _prs_partner_match(self, emails, phones):
+        """The ``WHERE`` clause (on ``res_partner p``) of the contacts of a participant
+        with the email terms ``emails`` (:func:`..tools.contacts.email_terms`) and the
+        phone terms ``phones``; see :meth:`_prs_find_partner`."""
         matches = []
-        if email:
-            matches.append(SQL("p.email_normalized = %s", email))
+        if emails:
+            matches.append(SQL("p.email_normalized IN %s", emails))
         if phones:
             phone_match = SQL(" OR ").join(
                 SQL(
@@ -292,47 +357,47 @@ class EventRegistration(models.Model):
                 )
                 for column in ("phone", "mobile")
             )
-            # a contact with another email is another person sharing the phone
-            if email:
-                phone_match = SQL("(p.email_normalized IS NULL AND (%s))", phone_match)
-            matches.append(phone_match)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.id, p.email, p.phone, p.mobile, p.country_id,
-                       EXISTS (
-                           SELECT 1 FROM event_registration r
-                            WHERE r.partner_id = p.id AND r.event_id = %(program)s
-                              AND r.active AND r.prs_is_test IS NOT TRUE
-                              AND r.prs_state NOT IN %(closed)s
-                       ) AS twin
-                  FROM res_partner p
-                 WHERE (%(matches)s)
-                   AND p.active
-                   AND p.is_company IS NOT TRUE
-                   AND (p.company_id IS NULL OR p.company_id = %(company)s)
-                   AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)
-              ORDER BY p.email_normalized IS NOT DISTINCT FROM %(email)s DESC, p.id
-                 LIMIT 1
-                """,
-                matches=SQL(" OR ").join(matches),
-                company=self.event_id.company_id.id or None,
-                program=self.event_id.id,
-                closed=CLOSED_STATES,
-                email=email or None,
-            )
+            # a contact with an email is another person sharing the phone (a family's)
+            matches.append(SQL("(p.email_normalized IS NULL AND (%s))", phone_match))
+        return SQL(
+            """(%(matches)s)
+               AND p.active
+               AND p.is_company IS NOT TRUE
+               AND (p.company_id IS NULL OR p.company_id = %(company)s)
+               AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)""",
+            matches=SQL(" OR ").join(matches),
+            company=self.event_id.company_id.id or None,
         )
-        row = self.env.cr.dictfetchone()
-        return (Partner.browse(row.pop("id")), row) if row else (Partner, {})
+
+    def _prs_check_committed(self, match):
+        """Before a contact is made: whether a transaction committed since this one's
+        snapshot made a contact that ``match`` finds (it held the same advisory lock,
+        now released). If so, raise a serialisation failure: Odoo's RPC layer runs the
+        call again in a new transaction, which links that contact. One query, on a
+        connection of its own (a new snapshot; outside of the caller's transaction,
+        which it never sees)."""
+        with closing(db_connect(self.env.cr.dbname).cursor()) as cr:
+            cr.execute(SQL("SELECT 1 FROM res_partner p WHERE %s LIMIT 1", match))
+            made = cr.fetchone()
+        if made:
+            _logger.info("prs: a concurrent intake made the contact; the call is run again")
+            self.env.cr.execute(
+                "DO $$BEGIN RAISE EXCEPTION 'prs: concurrent contact' "
+                "USING ERRCODE = 'serialization_failure'; END$$",
+                log_exceptions=False,
+            )
 
     def _prs_partner_values(self, data, country=True):
         """``res.partner`` values of a participant from the registration columns
         ``data`` (email, phone, language when installed, and ``country``)."""
         values = {}
-        if contacts.email_key(data.get("email")):
-            values["email"] = data["email"].strip()
+        # the single normalised address, never the raw text (which may hold several)
+        email = contacts.email_key(data.get("email"))
+        if email:
+            values["email"] = email
+        # the number without its extension (the phone lookup finds it again)
         if contacts.phone_key(data.get("phone")):
-            values["phone"] = data["phone"].strip()
+            values["phone"] = contacts.phone_number(data["phone"])
         installed = [code for code, __ in self.env["res.lang"].get_installed()]
         lang = contacts.lang_code(data.get("prs_language"), installed)
         if lang:

@@ -109,7 +109,7 @@ class PrsIntakeLog(models.Model):
                         cr.execute("ROLLBACK TO SAVEPOINT prs_intake_metrics", log_exceptions=False)
                     except psycopg2.Error:
                         raise error from None
-                    _logger.warning("prs.metrics: could not count: %s", type(error).__name__)
+                    metrics._prs_count_failed(error)
         except Exception as error:  # logging must never break an intake call
             _logger.warning(
                 "prs.intake.log: could not record the call of %s: %s",

@@ -13,6 +13,7 @@ from . import test_intake_privacy
 from . import test_access_privacy
 from . import test_access_breaker
 from . import test_reasons_mails
+from . import test_state_mail_after_commit
 from . import test_answer_history
 from . import test_partner
 from . import test_review_desk

@@ -255,7 +255,15 @@ class PrsFixtureMixin(FlowBuilder):
             self.assertTrue(result["ok"], result)
         result = self.submit(self.payload(self.step_terms, {"accept": True}, registration), user)
         self.assertTrue(result["ok"], result)
+        self.run_after_commit()  # the intake call's transaction ends: its receipt mail
         return registration
+
+    def run_after_commit(self):
+        """What a commit runs after it (the test transaction never commits): the
+        pending writes and pre-commit hooks, then the after-commit hooks (the state
+        mails, README "Intake contract", Mails)."""
+        self.env.cr.flush()
+        self.env.cr.postcommit.run()
 
 
 class PrsRegistrationCase(PrsFixtureMixin, TransactionCase):

@@ -12,6 +12,7 @@ class TestLifecycle(PrsRegistrationCase):
     def _mails(self, registration, template_xmlid):
         template = self.env.ref(template_xmlid)
         subject = template._render_field("subject", registration.ids)[registration.id]
+        self.run_after_commit()  # the state mails are rendered after the commit
         return self.env["mail.mail"].search(
             [("subject", "=", subject), ("email_to", "=", registration.email)]
         )
@@ -135,6 +136,7 @@ class TestLifecycle(PrsRegistrationCase):
         messages_before = self.env["mail.message"].search(mail_messages)
         registration.with_user(self.coordinator).action_prs_confirm()
         self.assertEqual(registration.state, "open")
+        self.run_after_commit()
         mails = self.env["mail.mail"].search([("email_to", "ilike", "only-prs@")]) - mails_before
         messages = self.env["mail.message"].search(mail_messages) - messages_before
         confirmed = self._mails(

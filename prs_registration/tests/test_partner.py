@@ -1,15 +1,26 @@
+import os
+import uuid
 import xmlrpc.client
+from unittest.mock import patch
 
 from lxml import etree
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tests.common import warmup
 from odoo.tools import config
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools import contacts
-from .common import AccessFixtureMixin, PrsFixtureMixin, PrsRegistrationCase, make_field
+from .common import (
+    TEST_KEY,
+    AccessFixtureMixin,
+    PrsFixtureMixin,
+    PrsRegistrationCase,
+    make_field,
+)
+from . import test_intake_concurrency
 
 CONTACT_FIELDS = [
     make_field("first_name", maps_to="first_name"),
@@ -81,6 +92,21 @@ class TestPartner(AccessFixtureMixin, PrsRegistrationCase):
         self.assertEqual(
             contacts.phone_terms("+33 6 12 34 56 78"), ("+33612345678", "0033612345678")
         )
+        # a + anywhere before the first digit; an extension is no part of the number
+        for text in ("(+41) 79 123 45 67", "+41 79 123 45 67 ext. 12", "+41791234567 x3"):
+            self.assertEqual(contacts.phone_key(text), "+41791234567", text)
+        self.assertEqual(contacts.phone_key("079 123 45 67;ext=9"), "0791234567")
+        self.assertEqual(contacts.phone_number("+41 79 123 45 67 #12"), "+41 79 123 45 67")
+        # the whole address in lower case (Unicode too), the domain IDNA-encoded
+        self.assertEqual(contacts.email_key("José.Ñ@Example.com"), "josé.ñ@example.com")
+        self.assertEqual(contacts.email_key("USER@BÜCHER.DE"), "user@xn--bcher-kva.de")
+        self.assertEqual(contacts.email_key("user@xn--bcher-kva.de"), "user@xn--bcher-kva.de")
+        self.assertEqual(
+            contacts.email_terms("User@Bücher.de"), ("user@bücher.de", "user@xn--bcher-kva.de")
+        )
+        # several addresses: none is the participant's for sure
+        self.assertFalse(contacts.email_key("a@b.com, victim@corp.example"))
+        self.assertEqual(contacts.email_terms("a@b.com, victim@corp.example"), ())
         installed = ["en_US", "fr_BE", "fr_FR"]
         self.assertEqual(contacts.lang_code("fr-fr", installed), "fr_FR")
         self.assertEqual(contacts.lang_code("en", installed), "en_US")
@@ -132,8 +158,45 @@ class TestPartner(AccessFixtureMixin, PrsRegistrationCase):
         self.assertNotEqual(stranger.partner_id, other)
         self.assertEqual(stranger.partner_id.email, "paul@example.com")
         self.assertEqual(other.email, "lea@example.com")
+        # the same rule without an email: the number of a contact with an email is
+        # another person's (a family's phone), the participant gets a contact of its own
         no_email = self.contact(first_name="Lea", phone="06 12 34 56 99")
-        self.assertEqual(no_email.partner_id, other)
+        self.assertNotEqual(no_email.partner_id, other)
+        self.assertFalse(no_email.partner_id.email)
+        self.assertEqual(self.contact(first_name="L", phone="0612345699").partner_id, no_email.partner_id)
+
+    def test_phone_forms(self):
+        """A bracketed + is international, an extension is cut: the contact stores the
+        number without it, and finds the participant again by the other forms."""
+        first = self.contact(first_name="Ext", phone="+41 79 123 45 67 ext. 12")
+        partner = first.partner_id
+        self.assertEqual(partner.phone, "+41 79 123 45 67")
+        self.assertEqual(first.phone, "+41 79 123 45 67 ext. 12")  # the participant's text
+        for text in ("(+41) 79 123 45 67", "0041 79 123 45 67 x 3"):
+            self.assertEqual(self.contact(first_name="Ext", phone=text).partner_id, partner)
+
+    def test_email_forms(self):
+        """The contact gets the single normalised address; case and IDN forms of one
+        address find one contact; a value with several addresses links by none."""
+        first = self.contact(first_name="José", email="José.Ñ@Example.com")
+        partner = first.partner_id
+        self.assertEqual(partner.email, "josé.ñ@example.com")
+        self.assertEqual(first.email, "José.Ñ@Example.com")  # the participant's text
+        self.assertEqual(self.contact(first_name="J", email="josé.ñ@EXAMPLE.com").partner_id, partner)
+        idn = self.contact(first_name="U", email="user@bücher.de").partner_id
+        self.assertEqual(idn.email, "user@xn--bcher-kva.de")
+        self.assertEqual(self.contact(first_name="U", email="USER@xn--bcher-kva.de").partner_id, idn)
+        # a contact typed by hand keeps Odoo's normalisation (Unicode domain): found too
+        typed = self.Partner.create({"name": "Typed", "email": "Anna@München.de"})
+        self.assertEqual(self.contact(first_name="A", email="anna@xn--mnchen-3ya.de").partner_id, typed)
+        # several addresses: no contact by email, none made with that text
+        before = self.Partner.search_count([])
+        multi = self.contact(first_name="M", email="a@b.com, victim@corp.example")
+        self.assertFalse(multi.partner_id)
+        by_phone = self.contact(first_name="M", email="a@b.com, v@corp.example", phone="0612340000")
+        self.assertTrue(by_phone.partner_id)
+        self.assertFalse(by_phone.partner_id.email)
+        self.assertEqual(self.Partner.search_count([]), before + 1)
 
     def test_created(self):
         """No match: a contact is created from the columns (name from first and last
@@ -295,6 +358,16 @@ class TestPartner(AccessFixtureMixin, PrsRegistrationCase):
         fourth = self.contact(first_name="Asha", email="twice@example.com")
         first.with_user(self.coordinator).action_prs_confirm()
         self.assertTrue(first.prs_duplicate and fourth.prs_duplicate)
+        # the contact cleared by hand: that registration is no duplicate any more,
+        # nor is its former twin
+        fifth = self.contact(first_name="Asha", email="twice@example.com")
+        fifth.with_user(self.coordinator).write({"partner_id": False})
+        self.assertFalse(fifth.prs_duplicate)
+        self.assertTrue(first.prs_duplicate and fourth.prs_duplicate)
+        fourth.with_user(self.coordinator).write({"partner_id": False})
+        self.assertFalse(fourth.prs_duplicate or first.prs_duplicate)
+        fourth.with_user(self.coordinator).write({"partner_id": first.partner_id.id})
+        self.assertTrue(first.prs_duplicate and fourth.prs_duplicate)
         # the contact deleted: no contact, no duplicate
         first.partner_id.unlink()
         self.assertFalse(first.partner_id or fourth.partner_id)
@@ -380,14 +453,22 @@ class TestPartner(AccessFixtureMixin, PrsRegistrationCase):
                 dict(values, name="Old One", email="legacy@example.com"),
                 dict(values, name="Old Two", email="LEGACY@example.com "),
                 dict(values, name="No contact"),
+                dict(values, name="Family", phone="+33 6 11 22 33 44"),
             ]
         )
+        family = self.Partner.create(
+            {"name": "Parent", "email": "parent@example.com", "phone": "0033611223344"}
+        )
         self.assertFalse(old.partner_id)
-        self.assertEqual(self.Registration._prs_backfill_partners(batch_size=1), 2)
+        self.assertEqual(self.Registration._prs_backfill_partners(batch_size=1), 3)
         self.assertEqual(len(old[:2].partner_id), 1)
         self.assertEqual(old[0].partner_id.name, "Old One")
+        self.assertEqual(old[0].partner_id.email, "legacy@example.com")
         self.assertFalse(old[2].partner_id)
         self.assertTrue(old[0].prs_duplicate and old[1].prs_duplicate)
+        # the intake rule: a phone does not reach a contact with an email
+        self.assertTrue(old[3].partner_id)
+        self.assertNotEqual(old[3].partner_id, family)
         self.assertEqual(self.Registration._prs_backfill_partners(), 0)
 
 
@@ -419,6 +500,81 @@ class TestPartnerRpc(PrsFixtureMixin, HttpCase):
         self.assertTrue(result["ok"], result)
         registration = self.Registration.browse(result["registration_id"])
         partner = registration.partner_id
-        self.assertEqual((partner.name, partner.email), ("Asha Rao", "Rpc.User@example.com"))
+        self.assertEqual((partner.name, partner.email), ("Asha Rao", "rpc.user@example.com"))
         with self.assertRaises(xmlrpc.client.Fault):
             models.execute_kw(db, uid, key, "res.partner", "read", [partner.ids, ["email"]])
+
+
+@tagged("post_install", "-at_install", "prs", "prs_partner")
+class TestPartnerConcurrency(PrsFixtureMixin, TransactionCase):
+    """Two first steps of one person racing in real, committed transactions (REPEATABLE
+    READ, both snapshots taken before either commits): one contact, both registrations
+    flagged as duplicates (README "Participants as contacts")."""
+
+    # the committed fixtures, their clean-up and the race of TestIntakeConcurrency
+    _committed_fixtures = test_intake_concurrency.TestIntakeConcurrency._committed_fixtures
+    _cleanup = test_intake_concurrency.TestIntakeConcurrency._cleanup
+    _race = test_intake_concurrency.TestIntakeConcurrency._race
+
+    def _race_first_steps(self, ids, emails):
+        """One first step per email, raced; return the registrations' ``(contact id,
+        duplicate flag)``."""
+        results = []
+
+        def first_step(email):
+            def call(env):
+                payload = {
+                    "submission_id": f"pc-{uuid.uuid4()}",
+                    "program_id": ids["program"],
+                    "flow_id": ids["flow"],
+                    "step_id": ids["step"],
+                    "form_version": 1,
+                    "answers": self.personal_answers(email=email),
+                }
+                result = env["event.registration"].prs_submit(payload)
+                self.assertTrue(result.get("ok"), result)
+                results.append(result["registration_id"])
+
+            return call
+
+        with patch.dict(os.environ, {"PRS_ENCRYPTION_KEY": TEST_KEY}):
+            failures = self._race(*(first_step(email) for email in emails))
+        self.assertEqual(failures, [None] * len(emails))
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT partner_id, prs_duplicate FROM event_registration WHERE id IN %s",
+                [tuple(results)],
+            )
+            return cr.fetchall()
+
+    def _drop_contacts(self, email):
+        def drop():
+            with self.registry.cursor() as cr:
+                cr.execute("DELETE FROM res_partner WHERE email_normalized = %s", [email])
+
+        self.addCleanup(drop)
+
+    def test_existing_contact(self):
+        """The contact exists: both registrations are linked to it and both flagged
+        (the second transaction is run again, and then sees the first one)."""
+        ids = self._committed_fixtures()
+        email = f"race.{uuid.uuid4().hex[:8]}@example.com"
+        self._drop_contacts(email)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner_id = env["res.partner"].create({"name": "Racer", "email": email}).id
+        rows = self._race_first_steps(ids, [email, email.upper()])
+        self.assertEqual(rows, [(partner_id, True), (partner_id, True)])
+
+    def test_new_contact(self):
+        """A new email: one contact is made, both registrations are linked to it and
+        both flagged."""
+        ids = self._committed_fixtures()
+        email = f"race.{uuid.uuid4().hex[:8]}@example.com"
+        self._drop_contacts(email)
+        rows = self._race_first_steps(ids, [email, f" {email.upper()} "])
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT id FROM res_partner WHERE email_normalized = %s", [email])
+            made = [row[0] for row in cr.fetchall()]
+        self.assertEqual(len(made), 1)
+        self.assertEqual(rows, [(made[0], True), (made[0], True)])

@@ -22,6 +22,7 @@ class TestReasonsMails(AccessFixtureMixin, PrsRegistrationCase):
     def _mails(self, registration, template="", lang=None):
         """The queued mails of ``registration`` (those of the ``template`` state, by
         subject, rendered in ``lang`` when given)."""
+        self.run_after_commit()  # the state mails are rendered after the commit
         mails = self.env["mail.mail"].search(
             [("model", "=", "event.registration"), ("res_id", "=", registration.id)]
         )

@@ -699,4 +699,5 @@ class TestWorkerMethods(PrsRegistrationCase):
         self.assertEqual(note.author_id, coordinator.partner_id)
         second.with_user(coordinator)._prs_reject("No seat for this profile.")
         third.with_user(coordinator)._prs_cancel("The program is cancelled.")
+        self.run_after_commit()  # the state mails render after the commit
         self.assertEqual((second.prs_state, third.prs_state), ("rejected", "cancelled"))

@@ -49,11 +49,16 @@ class EventRegistrationExport(models.TransientModel):
         row by row, XLSX in xlsxwriter's ``constant_memory`` mode (each row flushed to
         a temporary file), so the memory used does not grow with the count."""
         self.ensure_one()
-        # the ids only: reading ``registration_ids`` as is would read ``active`` (and
-        # with it every column) of all the registrations at once to leave out the
-        # archived ones; the export leaves them out batch by batch
-        registrations = self.with_context(active_test=False).registration_ids.with_env(self.env)
-        if not registrations:
+        # never ``registration_ids`` as is: reading it would read ``active`` (and with it
+        # every column) of all the registrations at once to leave out the archived ones,
+        # and hold the list of every chosen id; the export reads the ids from the
+        # relation table in batches and leaves the archived ones out batch by batch
+        field = self._fields["registration_ids"]
+        self.flush_recordset(["registration_ids"])
+        registrations = self.env["event.registration"]._prs_export_scope(
+            field.relation, field.column1, field.column2, self.id
+        )
+        if not next(registrations._prs_export_id_batches(), None):
             raise UserError(_("Choose at least one registration to export."))
         if self.reveal:
             if not self.env.user.has_group("prs_registration.group_prs_reveal"):

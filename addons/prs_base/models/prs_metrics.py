@@ -3,6 +3,7 @@ import logging
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools import metrics
@@ -101,9 +102,19 @@ class PrsMetrics(models.AbstractModel):
                 new_cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT_MS))
                 new_cr.execute(query, log_exceptions=False)
         except Exception as error:  # metrics must never break the work they count
-            _logger.warning("prs.metrics: could not count: %s", type(error).__name__)
+            self._prs_count_failed(error)
             return False
         return True
+
+    @api.model
+    def _prs_count_failed(self, error):
+        """Log a count that failed: a concurrent count of the same series (a
+        serialisation failure, a deadlock or the lock timeout, expected under concurrent
+        calls) at DEBUG, anything else as a WARNING."""
+        if getattr(error, "pgcode", None) in PG_CONCURRENCY_ERRORS_TO_RETRY:
+            _logger.debug("prs.metrics: could not count: %s", type(error).__name__)
+        else:
+            _logger.warning("prs.metrics: could not count: %s", type(error).__name__)
 
     @api.model
     def _prs_stored(self, names):

@@ -45,11 +45,15 @@ class TestDemoConfirm(TransactionCase):
         result = Registration.prs_submit(last)
         self.assertTrue(result["ok"], result)
         self.assertEqual(registration.prs_state, "submitted")
-        # the receipt of the last step, then the confirmation alone
+        # the receipt of the last step, then the confirmation alone (after the commit)
+        self.env.cr.flush()
+        self.env.cr.postcommit.run()
         receipt = self.env["mail.mail"].search([("email_to", "ilike", "demo.p@example.com")])
 
         registration.with_user(coordinator).action_prs_confirm()
         self.assertEqual((registration.prs_state, registration.state), ("confirmed", "open"))
+        self.env.cr.flush()
+        self.env.cr.postcommit.run()
         mails = self.env["mail.mail"].search([("email_to", "ilike", "demo.p@example.com")])
         mails -= receipt
         template = self.env.ref("prs_registration.mail_template_registration_confirmed")
