@@ -18,7 +18,17 @@ from odoo.tools import SQL, config, split_every
 from odoo.addons.prs_base.tools.config import param_int
 from odoo.addons.prs_form_builder.tools import form_tree, validation
 
-from ..tools import caller, capacity, export, file_content, intake, privacy, review, tree_cache
+from ..tools import (
+    caller,
+    capacity,
+    contacts,
+    export,
+    file_content,
+    intake,
+    privacy,
+    review,
+    tree_cache,
+)
 from ..tools.intake import IntakeError
 from .event_registration_mixin import PRS_TO_ODOO_STATE
 
@@ -64,6 +74,10 @@ PRS_ACTION_FIELDS = frozenset(
         "prs_state_changed_at",
         "prs_changes_message",
         "prs_changes_deadline",
+        # where a resubmission returns (a waitlisted registration: to its old place)
+        "prs_changes_from_state",
+        "prs_changes_from_changed_at",
+        "prs_submitted_date",
         "prs_reason",
         "prs_cancelled_by_participant",
         "prs_token_hash",
@@ -84,6 +98,13 @@ PRS_INTAKE_FIELDS = PRS_ACTION_FIELDS - {"event_id", "flow_id", "prs_state", "st
 # no seat; it reaches the capacity check through Mark Submitted and Confirm
 HAND_MADE_STATE = "in_progress"
 REVEAL_WINDOW = timedelta(minutes=15)
+# a reason (reject, cancel, request changes) is sent to the participant: characters that
+# show nothing do not make one, and it is at most as long as the worker's cancel reason
+# (schemas/prs.cancel.request.1.json)
+INVISIBLE_CHARACTERS = "\u00a0\u115f\u1160\u180e\u200b\u200c\u200d\u2060\u2800\u3164\ufeff"
+INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
+INVISIBLE_EDGES_RE = re.compile(rf"^[\s{INVISIBLE_CHARACTERS}]+|[\s{INVISIBLE_CHARACTERS}]+$")
+REASON_MAX_LENGTH = 2000
 DEFAULT_VERSION_GRACE_MINUTES = 60
 
 
@@ -102,7 +123,10 @@ class EventRegistration(models.Model):
         "event.registration.submission", "registration_id", string="Submissions", readonly=True
     )
     prs_changes_message = fields.Text(
-        string="Requested Changes", help="Message sent to the participant with the request."
+        string="Requested Changes",
+        copy=False,
+        tracking=True,
+        help="Message sent to the participant with the request.",
     )
     prs_reason = fields.Text(
         string="Reason",
@@ -285,7 +309,10 @@ class EventRegistration(models.Model):
         if not self.env.su:
             self._prs_check_action_fields(vals, PRS_ACTION_FIELDS)
         if "prs_state" in vals:
-            vals = dict(vals, prs_state_changed_at=fields.Datetime.now())
+            # a registration back on the waitlist after requested changes keeps its
+            # place: _prs_store_step gives the time it joined the waitlist
+            vals = dict(vals)
+            vals.setdefault("prs_state_changed_at", fields.Datetime.now())
             vals.setdefault("state", PRS_TO_ODOO_STATE[vals["prs_state"]])
             changed = self.filtered(lambda r: r.prs_state != vals["prs_state"])
             old_states = {registration.id: registration.prs_state for registration in changed}
@@ -320,17 +347,29 @@ class EventRegistration(models.Model):
 
     def _prs_mail_lang(self):
         """The language of the participant's mails (the templates' ``lang``): the
-        contact's language, else the registration's ``prs_language`` when it is an
-        installed language, else the program's default language."""
+        registration's own ``prs_language`` when it names an installed language
+        (``fr_FR``, ``fr-fr`` or ``fr``), else the contact's language, else the
+        program's default language."""
         self.ensure_one()
-        installed = dict(self.env["res.lang"].get_installed())
-        for lang in (self.partner_id.lang, self.prs_language):
-            if lang in installed:
-                return lang
+        installed = [code for code, __ in self.env["res.lang"].get_installed()]
+        lang = contacts.lang_code(self.prs_language, installed)
+        if lang:
+            return lang
+        if self.partner_id.lang in installed:
+            return self.partner_id.lang
+        return self._prs_default_lang(installed)
+
+    def _prs_default_lang(self, installed=None):
+        """The program's default language (``event.event._prs_program_languages``);
+        without a query when one language only is installed. ``installed``: the codes
+        of the installed languages, when the caller has them."""
+        self.ensure_one()
+        if installed is None:
+            installed = [code for code, __ in self.env["res.lang"].get_installed()]
         program = self.event_id
         if len(installed) == 1 or not program:
             # one language: the program's default is that one (no query for it)
-            return next(iter(installed))
+            return installed[0]
         return program._prs_program_languages()[program.id][1]
 
     # ------------------------------------------------------------------
@@ -420,6 +459,25 @@ class EventRegistration(models.Model):
             ) from None
         self.browse(to_confirm)._prs_action_write({"prs_state": "confirmed"})
         self.browse(to_waitlist)._prs_action_write({"prs_state": "waitlisted"})
+        staying = self - self.browse(to_confirm) - self.browse(to_waitlist)
+        staying = staying.filtered(lambda r: r.prs_state == "waitlisted")
+        if staying:
+            # waitlisted ones left where they were (no seat free): say so, rather than
+            # a button that seems to do nothing
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": _("Still on the waitlist"),
+                    "message": _(
+                        "%s stays on the waitlist: the program is full.",
+                        ", ".join(staying.mapped("display_name")),
+                    ),
+                    "type": "warning",
+                    "sticky": False,
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         return True
 
     def action_prs_waitlist(self):
@@ -466,10 +524,20 @@ class EventRegistration(models.Model):
 
     @api.model
     def _prs_check_reason(self, reason):
-        """The reason, stripped; an empty one is refused (it is sent to the participant)."""
-        if not isinstance(reason, str) or not reason.strip():
+        """The reason, stripped (of invisible characters too); an empty one or one
+        longer than REASON_MAX_LENGTH is refused (it is sent to the participant)."""
+        reason = reason.strip(INVISIBLE_CHARACTERS) if isinstance(reason, str) else ""
+        if not reason.translate(INVISIBLE_TABLE).strip():
             raise UserError(_("Give a reason: the participant reads it in the mail."))
-        return reason.strip()
+        if len(reason) > REASON_MAX_LENGTH:
+            raise UserError(
+                _(
+                    "The reason is too long (%(length)s characters): at most %(max)s.",
+                    length=len(reason),
+                    max=REASON_MAX_LENGTH,
+                )
+            )
+        return reason
 
     def _prs_reject(self, reason):
         """Reject with ``reason`` (tracked, and sent to the participant in the mail)."""
@@ -553,6 +621,9 @@ class EventRegistration(models.Model):
                     "next_step_id": reopened.sorted(lambda s: (s.sequence, s.id))[:1].id,
                     "prs_changes_message": message,
                     "prs_changes_deadline": deadline or registration.event_id.date_begin,
+                    # a waitlisted registration returns to its place once resubmitted
+                    "prs_changes_from_state": registration.prs_state,
+                    "prs_changes_from_changed_at": registration.prs_state_changed_at,
                     "prs_state": "changes_requested",
                 }
             )
@@ -1253,10 +1324,26 @@ class EventRegistration(models.Model):
         if created:
             # seq 1 before the state change this write may make (seq 2, submitted)
             self._prs_emit_created_events(step=step, next_step=next_step)
+        back_to_waitlist = False
         if not next_step:
             vals.update(prs_state="submitted", prs_submitted_at=fields.Datetime.now())
+            if (
+                self.prs_state == "changes_requested"
+                and self.prs_changes_from_state == "waitlisted"
+            ):
+                # changes requested of a waitlisted registration: back to the waitlist
+                # at its old place (README "Review desk"), whatever the capacity now
+                vals.update(
+                    prs_state="waitlisted",
+                    prs_state_changed_at=self.prs_changes_from_changed_at
+                    or fields.Datetime.now(),
+                )
+                back_to_waitlist = not self.prs_is_test
         self.write(vals)
         history._prs_record(replaced)
+        if back_to_waitlist:
+            # a seat freed while the changes were pending goes to the waitlist's head
+            self.event_id._prs_promote_waitlist()
 
     def _prs_store_files(self, value, encrypt=False, field=None, code=False):
         """Store file answers as attachments; keep only references in the answers.

@@ -36,6 +36,30 @@ class EventRegistration(models.Model):
         help="Place on the program's waitlist (1: the next one confirmed when a seat is "
         "freed); empty when not waitlisted. Test registrations take no place.",
     )
+    # where a registration whose changes were requested goes back after its
+    # resubmission (README "Review desk"): a waitlisted one to its old place
+    prs_changes_from_state = fields.Selection(
+        [("submitted", "Submitted"), ("waitlisted", "Waitlisted")],
+        string="Changes Requested From",
+        readonly=True,
+        copy=False,
+        help="The state the registration was in when changes were requested; a "
+        "waitlisted one returns to the waitlist at its old place once resubmitted.",
+    )
+    prs_changes_from_changed_at = fields.Datetime(
+        string="Waitlisted Since",
+        readonly=True,
+        copy=False,
+        help="When the registration joined the waitlist, kept while changes are "
+        "requested: its place on the waitlist after the resubmission.",
+    )
+    prs_submitted_date = fields.Date(
+        string="Submitted On",
+        compute="_compute_prs_submitted_date",
+        store=True,
+        help="The day of the submission in the program's time zone (the day of "
+        "Submitted Today, the graph and the pivot).",
+    )
     prs_answer_search = fields.Char(
         string="Answer",
         compute="_compute_prs_answer_search",
@@ -50,6 +74,23 @@ class EventRegistration(models.Model):
         search="_search_prs_submitted_today",
         help="Submitted since midnight in the program's time zone.",
     )
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """In the PRS screens (context ``prs_review_desk``), ``active`` is read-only:
+        a program's registration is never archived or unarchived by hand (README
+        "Access"), so the list's Action menu offers no Archive/Unarchive (the web
+        client shows them for a writable ``active`` field)."""
+        res = super().fields_get(allfields=allfields, attributes=attributes)
+        if self.env.context.get("prs_review_desk") and "active" in res:
+            res["active"]["readonly"] = True
+        return res
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        # registrations off the waitlist (no position) come last, in either direction
+        if field_name == "prs_waitlist_position" and not nulls.code:
+            nulls = SQL("NULLS LAST")
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
 
     def init(self):
         res = super().init()
@@ -210,6 +251,16 @@ class EventRegistration(models.Model):
     # ------------------------------------------------------------------
     # Submitted today
     # ------------------------------------------------------------------
+
+    @api.depends("prs_submitted_at", "event_id.date_tz")
+    def _compute_prs_submitted_date(self):
+        for registration in self:
+            submitted = registration.prs_submitted_at
+            tz = registration.event_id.date_tz
+            zone = pytz.timezone(tz) if tz in pytz.all_timezones_set else pytz.utc
+            registration.prs_submitted_date = (
+                pytz.utc.localize(submitted).astimezone(zone).date() if submitted else False
+            )
 
     @api.depends("prs_submitted_at", "event_id.date_tz")
     def _compute_prs_submitted_today(self):

@@ -299,7 +299,10 @@ class EventRegistration(models.Model):
         self.flush_model(DUPLICATE_DEPENDS)  # the twin test reads the registrations
         lock_keys = sorted(
             f"prs.contact:{key}"
-            for key in (contacts.email_key(data.get("email")), contacts.phone_key(data.get("phone")))
+            for key in (
+                contacts.email_key(data.get("email")),
+                contacts.phone_key(data.get("phone")),
+            )
             if key
         )
         match = self._prs_partner_match(emails, phones)
@@ -416,6 +419,9 @@ class EventRegistration(models.Model):
         if not values.get("email") and not values.get("phone"):
             return self.env["res.partner"]
         values["name"] = contacts.contact_name(data)
+        # the participant's language when installed, else the program's default (never
+        # the language of the API user calling intake, the create's default)
+        values.setdefault("lang", self._prs_default_lang())
         values["company_id"] = False  # a person, shared by the companies' programs
         # no user has this new contact: what its compute would find (reading user_ids)
         values["partner_share"] = True

@@ -13,6 +13,7 @@ from odoo.tools import config
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools import contacts
+from . import test_intake_concurrency
 from .common import (
     TEST_KEY,
     AccessFixtureMixin,
@@ -20,7 +21,6 @@ from .common import (
     PrsRegistrationCase,
     make_field,
 )
-from . import test_intake_concurrency
 
 CONTACT_FIELDS = [
     make_field("first_name", maps_to="first_name"),
@@ -163,7 +163,9 @@ class TestPartner(AccessFixtureMixin, PrsRegistrationCase):
         no_email = self.contact(first_name="Lea", phone="06 12 34 56 99")
         self.assertNotEqual(no_email.partner_id, other)
         self.assertFalse(no_email.partner_id.email)
-        self.assertEqual(self.contact(first_name="L", phone="0612345699").partner_id, no_email.partner_id)
+        self.assertEqual(
+            self.contact(first_name="L", phone="0612345699").partner_id, no_email.partner_id
+        )
 
     def test_phone_forms(self):
         """A bracketed + is international, an extension is cut: the contact stores the
@@ -182,13 +184,19 @@ class TestPartner(AccessFixtureMixin, PrsRegistrationCase):
         partner = first.partner_id
         self.assertEqual(partner.email, "josé.ñ@example.com")
         self.assertEqual(first.email, "José.Ñ@Example.com")  # the participant's text
-        self.assertEqual(self.contact(first_name="J", email="josé.ñ@EXAMPLE.com").partner_id, partner)
+        self.assertEqual(
+            self.contact(first_name="J", email="josé.ñ@EXAMPLE.com").partner_id, partner
+        )
         idn = self.contact(first_name="U", email="user@bücher.de").partner_id
         self.assertEqual(idn.email, "user@xn--bcher-kva.de")
-        self.assertEqual(self.contact(first_name="U", email="USER@xn--bcher-kva.de").partner_id, idn)
+        self.assertEqual(
+            self.contact(first_name="U", email="USER@xn--bcher-kva.de").partner_id, idn
+        )
         # a contact typed by hand keeps Odoo's normalisation (Unicode domain): found too
         typed = self.Partner.create({"name": "Typed", "email": "Anna@München.de"})
-        self.assertEqual(self.contact(first_name="A", email="anna@xn--mnchen-3ya.de").partner_id, typed)
+        self.assertEqual(
+            self.contact(first_name="A", email="anna@xn--mnchen-3ya.de").partner_id, typed
+        )
         # several addresses: no contact by email, none made with that text
         before = self.Partner.search_count([])
         multi = self.contact(first_name="M", email="a@b.com, victim@corp.example")

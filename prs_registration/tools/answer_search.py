@@ -34,6 +34,13 @@ TRUE_WORDS = frozenset({"true", "yes", "1", "y", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "n", "off"})
 TEXT_LIKE_TYPES = form_tree.TEXT_TYPES + form_tree.TEMPORAL_TYPES
 MAX_VALUE_LENGTH = 1000
+# a typed number with more significant digits, or a magnitude beyond 10**MAX_NUMBER_DIGITS
+# (or below its inverse), matches nothing: it is refused before any conversion, as
+# ``int()`` of ``1e700000`` holds the worker for seconds and ``1e5000`` exceeds Python's
+# limit of 4300 digits (no form stores such a number)
+MAX_NUMBER_DIGITS = 30
+# control characters (NUL included, which PostgreSQL refuses in a text) make no query
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class QueryError(ValueError):
@@ -42,7 +49,9 @@ class QueryError(ValueError):
 
 def parse(text):
     """``(step code or None, field code, value)`` of a query; raises :class:`QueryError`."""
-    match = QUERY_RE.match(text) if isinstance(text, str) else None
+    if not isinstance(text, str) or CONTROL_RE.search(text):
+        raise QueryError(text)
+    match = QUERY_RE.match(text)
     if not match or not match.group("value") or len(match.group("value")) > MAX_VALUE_LENGTH:
         raise QueryError(text)
     step = match.group("step")
@@ -55,6 +64,11 @@ def _number(value):
     except InvalidOperation:
         return None
     if not number.is_finite():
+        return None
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if number and (
+        len(significant) > MAX_NUMBER_DIGITS or abs(number.adjusted()) > MAX_NUMBER_DIGITS
+    ):
         return None
     if number == number.to_integral_value():
         return int(number)
