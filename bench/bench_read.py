@@ -188,6 +188,25 @@ def count_fields(tree):
     return sum(len(section["fields"]) for page in tree["pages"] for section in page["sections"])
 
 
+def check_reads(client, raw, reader, rpc, key, form_id, n_fields):
+    """``(bytes, payload)`` of the step key, once every path is seen reading the same
+    tree (``CannotRun`` otherwise)."""
+    data = client.get(key)
+    if data is None:
+        raise common.CannotRun(f"step key {key} is not in Redis after publishing")
+    payload = json.loads(data)
+    if count_fields(payload["form"]) != n_fields:
+        raise common.CannotRun("the Redis payload does not hold the form's fields")
+    tree = rpc.form_tree(form_id)
+    if count_fields(tree) != n_fields:
+        raise common.CannotRun("the JSON-RPC tree does not hold the form's fields")
+    if bytes(raw.get(key)) != data:
+        raise common.CannotRun("the raw socket read other bytes than redis-py")
+    if reader.get(key) != data:
+        raise common.CannotRun("the Get API reader read other bytes than redis-py")
+    return data, payload
+
+
 def main():
     args = common.parser(__doc__.splitlines()[0]).parse_args()
     sizes = (20, 200)
@@ -222,19 +241,7 @@ def main():
     for n_fields in sizes:
         form_id, program_id, flow_id, step_id = steps[n_fields]
         key = f"{prefix}:{program_id}:{flow_id}:{step_id}"
-        data = client.get(key)
-        if data is None:
-            raise common.CannotRun(f"step key {key} is not in Redis after publishing")
-        payload = json.loads(data)
-        if count_fields(payload["form"]) != n_fields:
-            raise common.CannotRun("the Redis payload does not hold the form's fields")
-        tree = rpc.form_tree(form_id)
-        if count_fields(tree) != n_fields:
-            raise common.CannotRun("the JSON-RPC tree does not hold the form's fields")
-        if bytes(raw.get(key)) != data:
-            raise common.CannotRun("the raw socket read other bytes than redis-py")
-        if reader.get(key) != data:
-            raise common.CannotRun("the Get API reader read other bytes than redis-py")
+        data, payload = check_reads(client, raw, reader, rpc, key, form_id, n_fields)
 
         def floor_bytes(key=key):
             return raw.get(key)

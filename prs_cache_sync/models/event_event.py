@@ -75,10 +75,12 @@ class EventEvent(models.Model):
             entries.append(entry)
         return entries
 
-    def _prs_program_facts(self, capacity=None):
+    def _prs_program_facts(self, capacity=None, conditions=True):
         """``{program id: facts}`` (``payloads.program_facts``) of these programs.
         ``capacity``: ``{program id: capacity state}`` already known; the programs
-        missing from it are counted (``_prs_capacity_states``)."""
+        missing from it are counted (``_prs_capacity_states``). ``conditions``: false
+        for facts without ``condition_values`` (left empty: the catalogue lists none,
+        and they are read program by program)."""
         languages = self._prs_program_languages()
         capacity = dict(capacity or {})
         uncounted = self.filtered(lambda event: event.id not in capacity)
@@ -114,7 +116,9 @@ class EventEvent(models.Model):
                     "languages": langs,
                     "default_language": default_lang,
                     "names": {lang: record.name or "" for lang, record in in_langs.items()},
-                    "condition_values": in_langs[default_lang]._prs_program_context(),
+                    "condition_values": conditions
+                    and in_langs[default_lang]._prs_program_context()
+                    or {},
                 }
             )
         return result
@@ -124,7 +128,7 @@ class EventEvent(models.Model):
         return {
             "key": key,
             "op": "set",
-            "payload": payloads.canonical_json(payload),
+            "payload": payloads.payload_text(payload),
             "checksum": payload["checksum"],
             "kind": kind,
             "program_id": program_id,

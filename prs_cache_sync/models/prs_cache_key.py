@@ -376,7 +376,7 @@ class PrsCacheKey(models.Model):
         events = flows.event_id.filtered("active").with_context(active_test=False)
         known = dict(capacity or {})
         known.update(self._prs_known_capacity([i for i in events.ids if i not in known]))
-        facts = events._prs_program_facts(capacity=known) if events else {}
+        facts = events._prs_program_facts(capacity=known, conditions=False) if events else {}
 
         def build(prefix):
             entries = []
@@ -394,7 +394,7 @@ class PrsCacheKey(models.Model):
                 {
                     "key": payloads.catalogue_key(prefix),
                     "op": "set",
-                    "payload": payloads.canonical_json(payload),
+                    "payload": payloads.payload_text(payload),
                     "checksum": payload["checksum"],
                     "kind": "other",
                     "program_id": 0,

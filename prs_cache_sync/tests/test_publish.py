@@ -262,7 +262,9 @@ class TestCatalogueCapacity(PrsCacheCase):
         """``{program id: status}`` in the catalogue, of this test's programs."""
         catalogue = self.get_json(payloads.catalogue_key(self.target._prs_get_prefix()))
         mine = set(self.env["event.event"].search([("prs_code", "like", "_CACHE")]).ids)
-        return {entry["id"]: entry["status"] for entry in catalogue["programs"] if entry["id"] in mine}
+        return {
+            entry["id"]: entry["status"] for entry in catalogue["programs"] if entry["id"] in mine
+        }
 
     def _index_key(self, event):
         return self.env["prs.cache.key"].search([("name", "=", self.program_key(event))])

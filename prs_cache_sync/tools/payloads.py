@@ -8,6 +8,7 @@ without ``checksum`` and ``published_at``, so the same database state always giv
 same checksum (Verify relies on it) whenever it is published.
 """
 
+import hashlib
 import json
 
 # one canonical JSON and checksum for the whole suite (written to Redis and hashed)
@@ -27,6 +28,38 @@ VOLATILE = ("checksum", "published_at")
 def payload_checksum(payload):
     """Checksum of a step or program payload, ignoring its volatile members."""
     return checksum(payload, exclude=VOLATILE)
+
+
+class Payload(dict):
+    """A payload (a plain dict to every reader) that also carries ``text``: its
+    canonical JSON, the bytes written to Redis (``seal``)."""
+
+    text = None
+
+
+def payload_text(payload):
+    """The canonical JSON of a payload: its ``text`` when sealed, else dumped."""
+    return getattr(payload, "text", None) or canonical_json(payload)
+
+
+def seal(payload):
+    """``payload`` with its ``checksum`` (``payload_checksum``) as a :class:`Payload`
+    whose ``text`` is its canonical JSON: each member is serialized once and the two
+    texts, without the volatile members (hashed) and with them (written), are joined
+    from those pieces, byte for byte what ``canonical_json`` gives (sorted keys, no
+    spaces): the form tree of a step is dumped once, not once per use."""
+    parts = {key: canonical_json(value) for key, value in payload.items() if key != "checksum"}
+
+    def join(keys):
+        members = (f"{canonical_json(key)}:{parts[key]}" for key in sorted(keys))
+        return "{" + ",".join(members) + "}"
+
+    stable = join(key for key in parts if key not in VOLATILE)
+    sealed = Payload(payload)
+    sealed["checksum"] = hashlib.sha256(stable.encode("utf-8")).hexdigest()
+    parts["checksum"] = canonical_json(sealed["checksum"])
+    sealed.text = join(parts)
+    return sealed
 
 
 def list_checksum(items):
@@ -102,8 +135,7 @@ def build_step_payload(program, flow, step, form_tree, published_at, lang=None):
     }
     if lang:
         payload["lang"] = lang
-    payload["checksum"] = payload_checksum(payload)
-    return payload
+    return seal(payload)
 
 
 def utc(value):
@@ -170,8 +202,7 @@ def build_program_payload(program, flows, published_at, theme=None, langs=()):
     }
     if theme is not None:
         payload["theme"] = theme
-    payload["checksum"] = payload_checksum(payload)
-    return payload
+    return seal(payload)
 
 
 THEME_TEXT_FIELDS = {"welcome": "prs_theme_welcome_text", "completion": "prs_theme_completion_text"}
@@ -239,8 +270,7 @@ def build_catalogue(entries, published_at):
         "programs": sorted(entries, key=lambda e: (e["date_begin"] or "", e["id"])),
         "published_at": published_at,
     }
-    payload["checksum"] = payload_checksum(payload)
-    return payload
+    return seal(payload)
 
 
 def build_master_items(items):

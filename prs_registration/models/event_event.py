@@ -257,5 +257,10 @@ class EventEvent(models.Model):
             "prs_registration.event_registration_prs_action"
         )
         action["domain"] = [("event_id", "=", self.id)]
-        action["context"] = {"default_event_id": self.id, "search_default_filter_not_test": 1}
+        action["context"] = {
+            "default_event_id": self.id,
+            "search_default_filter_not_test": 1,
+            # the PRS screens: no Archive/Unarchive (event.registration.fields_get)
+            "prs_review_desk": 1,
+        }
         return action

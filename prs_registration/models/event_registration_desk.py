@@ -54,7 +54,7 @@ class EventRegistration(models.Model):
         "requested: its place on the waitlist after the resubmission.",
     )
     prs_submitted_date = fields.Date(
-        string="Submitted On",
+        string="Submitted Day",
         compute="_compute_prs_submitted_date",
         store=True,
         help="The day of the submission in the program's time zone (the day of "

@@ -54,6 +54,8 @@ class EventRegistration(models.Model):
         mails = STATE_MAIL_TEMPLATES.get(state) and not self.env.context.get("prs_no_mail")
 
         def mark(registration):
+            if not mails:
+                return False  # (nothing read: intake's first step stays in its budget)
             # the values of the write win over the record's (the hook checks again)
             email = vals["email"] if "email" in vals else registration.email
             is_test = vals["prs_is_test"] if "prs_is_test" in vals else registration.prs_is_test

@@ -320,14 +320,16 @@ class EventRegistration(models.Model):
                                   AND r.active AND r.prs_is_test IS NOT TRUE
                                   AND r.prs_state NOT IN %(closed)s
                            ) AS twin
-                      FROM res_partner p, locked
+                      FROM res_partner p
                      WHERE %(match)s
                   ORDER BY COALESCE(p.email_normalized IN %(emails)s, FALSE) DESC, p.id
                      LIMIT 1
                 ), touched AS (
                     UPDATE res_partner t SET active = t.active
                       FROM found WHERE t.id = found.id
-                ) SELECT * FROM found
+                )
+                -- the locks are taken whether a contact is found or not
+                SELECT found.* FROM locked LEFT JOIN found ON TRUE
                 """,
                 keys=lock_keys,
                 match=match,
@@ -337,7 +339,7 @@ class EventRegistration(models.Model):
             )
         )
         row = self.env.cr.dictfetchone()
-        if row:
+        if row["id"]:
             return Partner.browse(row.pop("id")), row
         self._prs_check_committed(match)
         return Partner, {}

@@ -20,3 +20,4 @@ from . import test_review_desk
 from . import test_review_desk_tour
 from . import test_export_stream
 from . import test_worker_methods
+from . import test_mail_lang

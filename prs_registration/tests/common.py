@@ -11,6 +11,8 @@ from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.prs_event_flow.tests.common import FlowBuilder
 
+from ..models.event_registration_mail import POSTCOMMIT_KEY as STATE_MAIL_POSTCOMMIT_KEY
+
 TEST_KEY = Fernet.generate_key().decode()
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas")
 
@@ -259,11 +261,17 @@ class PrsFixtureMixin(FlowBuilder):
         return registration
 
     def run_after_commit(self):
-        """What a commit runs after it (the test transaction never commits): the
-        pending writes and pre-commit hooks, then the after-commit hooks (the state
-        mails, README "Intake contract", Mails)."""
+        """What the commit of an intake call or an action runs after it, on the test's
+        own cursor: the pending writes and pre-commit hooks, then the state mails the
+        after-commit hook sends (README "Intake contract", Mails). The test transaction
+        never commits, and the hook's new cursor would not see its registrations:
+        ``cr.postcommit.run()`` would send nothing (TestStateMailCommitted runs the hook
+        itself, on real commits)."""
         self.env.cr.flush()
-        self.env.cr.postcommit.run()
+        pending = self.env.cr.postcommit.data.get(STATE_MAIL_POSTCOMMIT_KEY)
+        if pending:
+            self.env["event.registration"].browse(sorted(pending))._prs_send_pending_state_mails()
+            pending.clear()
 
 
 class PrsRegistrationCase(PrsFixtureMixin, TransactionCase):

@@ -64,3 +64,27 @@ class TestExportStream(PrsRegistrationCase):
         archived.active = False
         rows = self._csv_rows(kept | archived)
         self.assertEqual([int(row[0]) for row in rows[1:]], [kept.id])
+
+    def test_chosen_ids_read_from_the_relation_table_in_batches(self):
+        """The export never loads the wizard's list of chosen registrations (memory
+        flat in the count): the ids come from its relation table, one batch at a time,
+        and every chosen registration is exported once."""
+        registrations = self.Registration.browse([self.register().id for _index in range(5)])
+        wizard = (
+            self.env["event.registration.export"]
+            .with_user(self.coordinator)
+            .create({"registration_ids": [(6, 0, registrations.ids)], "file_format": "csv"})
+        )
+        self.env.invalidate_all()
+        field = wizard._fields["registration_ids"]
+        scope = self.Registration.with_user(self.coordinator)._prs_export_scope(
+            field.relation, field.column1, field.column2, wizard.id
+        )
+        with patch.object(export, "BATCH_SIZE", 2):
+            batches = list(scope._prs_export_id_batches())
+            content, __ = wizard._prs_build()
+        ids = sorted(registrations.ids)
+        self.assertEqual(batches, [ids[0:2], ids[2:4], ids[4:]])
+        self.assertFalse(self.env.cache.contains(wizard, field), "the id list is never read")
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        self.assertEqual([int(row[0]) for row in rows[1:]], sorted(registrations.ids))

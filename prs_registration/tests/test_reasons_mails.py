@@ -211,8 +211,8 @@ class TestReasonsMails(AccessFixtureMixin, PrsRegistrationCase):
 
     # ------------------------------------------------------------------ language
     def test_mails_in_the_participants_language(self):
-        """Mails are rendered in the contact's language, else the registration's
-        language when installed, else the program's default language."""
+        """Mails are rendered in the registration's own language when installed, else
+        the contact's language, else the program's default language."""
         self.env["res.lang"]._activate_lang("fr_FR")
         template = self.env.ref(TEMPLATES % "rejected")
         template.with_context(
@@ -224,7 +224,7 @@ class TestReasonsMails(AccessFixtureMixin, PrsRegistrationCase):
         )
         template.update_field_translations("body_html", {"fr_FR": french_body})
         Partner = self.env["res.partner"]
-        # the contact's language first, whatever the registration says
+        # the registration's own language first, whatever the contact says
         contact_fr = self.register(email="fr@example.com")
         contact_fr.write(
             {
@@ -248,25 +248,74 @@ class TestReasonsMails(AccessFixtureMixin, PrsRegistrationCase):
         answered_fr.write({"prs_language": "fr_FR", "partner_id": False})
         unknown = self.register(email="xx@example.com")
         unknown.write({"prs_language": "Klingon", "partner_id": False})
-        self.assertEqual(contact_fr._prs_mail_lang(), "fr_FR")
-        self.assertEqual(contact_en._prs_mail_lang(), "en_US")
+        self.assertEqual(contact_fr._prs_mail_lang(), "en_US")
+        self.assertEqual(contact_en._prs_mail_lang(), "fr_FR")
         self.assertEqual(answered_fr._prs_mail_lang(), "fr_FR")
         self.assertEqual(unknown._prs_mail_lang(), "en_US", "the program's default language")
         registrations = contact_fr | contact_en | answered_fr | unknown
         registrations.with_user(self.coordinator)._prs_reject("Complet")
-        for registration in contact_fr | answered_fr:
+        for registration in contact_en | answered_fr:
             mail = self._mails(registration, "rejected", lang="fr_FR")
             self.assertEqual(len(mail), 1)
             self.assertEqual(mail.subject, f"Votre inscription à {self.program.name}")
             self.assertIn("Bonjour", mail.body_html)
             self.assertIn("Motif : Complet", mail.body_html)
-        for registration in contact_en | unknown:
+        for registration in contact_fr | unknown:
             mail = self._mails(registration, "rejected")
             self.assertEqual(len(mail), 1)
             self.assertIn("could not be accepted", mail.body_html)
             self.assertIn("Complet", mail.body_html)
 
+    def test_reason_invisible_or_too_long_refused(self):
+        """A reason of invisible characters only (zero-width, BOM, no-break space) is
+        refused like an empty one; one beyond 2000 characters (the worker's cancel
+        reason, schemas/prs.cancel.request.1.json) too; the edges are stripped."""
+        registration = self.register(email="invisible@example.com")
+        as_coordinator = registration.with_user(self.coordinator)
+        for reason in ("\u200b", "\u200c\u200d", "\ufeff", "\u00a0 \u200b\n", "\u2060"):
+            with self.subTest(reason=repr(reason)):
+                with self.assertRaisesRegex(UserError, "Give a reason"):
+                    as_coordinator._prs_reject(reason)
+                with self.assertRaisesRegex(UserError, "Give a reason"):
+                    as_coordinator._prs_request_changes(self.step_personal, reason)
+        with self.assertRaisesRegex(UserError, "too long"):
+            as_coordinator._prs_cancel("x" * 2001)
+        self.assertEqual(registration.prs_state, "submitted")
+        as_coordinator._prs_request_changes(self.step_personal, "\u200b Fix the name\u00a0\ufeff")
+        self.assertEqual(registration.prs_changes_message, "Fix the name")
+        # tracked in the chatter, as README "Access" says
+        self.assertIn("Fix the name", self._tracked(registration, "prs_changes_message"))
+        self.assertEqual(
+            self.Registration._prs_check_reason("y" * 2000), "y" * 2000, "the limit itself"
+        )
+
     # ------------------------------------------------------------------ rights
+    def test_request_changes_wizard_refuses_hidden_registrations(self):
+        """The Request Changes wizard naming a registration the user cannot see raises
+        an access error (no silent success with nothing changed)."""
+        registration = self.register(email="hidden-changes@example.com")
+        wizards = self.env["event.registration.request.changes"]
+        for user in (self.other_coordinator, self.users["dflt"]):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                wizards.with_user(user).create(
+                    {
+                        "registration_ids": registration.ids,
+                        "step_ids": self.step_personal.ids,
+                        "message": "Fix it",
+                    }
+                ).action_apply()
+        self.assertEqual(registration.prs_state, "submitted")
+        self.assertFalse(registration.prs_changes_message)
+        wizard = wizards.with_user(self.coordinator).create(
+            {
+                "registration_ids": registration.ids,
+                "step_ids": self.step_personal.ids,
+                "message": "Fix it",
+            }
+        )
+        wizard.action_apply()
+        self.assertEqual(registration.prs_state, "changes_requested")
+
     def test_coordinator_of_other_programs_cannot_cancel(self):
         """A coordinator of other programs can neither open the reason wizard on a
         registration of this program nor apply one naming it."""

@@ -288,6 +288,30 @@ class TestReviewDesk(PrsRegistrationCase):
         with self.assertRaises(answer_search.QueryError):
             answer_search.parse("email")
 
+    def test_answer_search_huge_numbers_find_nothing(self):
+        """A number beyond 30 digits (or 10**30) is no match, refused before any
+        conversion: 1e5000 raises no ValueError (Python's 4300 digits) and 1e700000
+        holds no worker (int() of it took 38 s); numbers in range still match."""
+        young = self.register(age=34)
+        for text in ("age=1e5000", "age=1e700000", "age=-1e700000", "age=1e-700000"):
+            with self.subTest(text=text):
+                self.assertFalse(self._answer(text))
+                self.assertEqual(self._search([("prs_answer_search", "!=", text)]), young)
+                self.assertEqual(answer_search.values_for("decimal", text[4:]), [])
+        self.assertEqual(self._answer("age=3.4e1"), young)
+        self.assertEqual(answer_search.values_for("decimal", "1e30"), [10**30])
+        self.assertEqual(answer_search.values_for("decimal", "1" + "0" * 31), [])
+
+    def test_answer_search_control_characters_refused(self):
+        """A NUL (which PostgreSQL refuses in a text) or another control character in
+        the query is a user error, never a server error."""
+        ana = self.register(email="ana@x.org")
+        for text in ("email=\x00", "email=ana\x00@x.org", "email\x00=ana@x.org", "email=\x1b[0m"):
+            with self.subTest(text=repr(text)):
+                with self.assertRaises(UserError):
+                    self._answer(text)
+        self.assertEqual(self._answer("email=ana@x.org"), ana)
+
     def test_answer_search_coordinators_only(self):
         """Only coordinators search answers, and only in the programs they coordinate;
         a user without a PRS group is refused."""
@@ -363,6 +387,129 @@ class TestReviewDesk(PrsRegistrationCase):
         second.with_user(self.coordinator).action_prs_confirm()
         self.assertEqual((first | second).mapped("prs_state"), ["confirmed", "waitlisted"])
         self.assertEqual(second.prs_waitlist_position, 1)
+
+    def _resubmit(self, registration, first_name):
+        payload = self.payload(
+            self.step_personal, self.personal_answers(first_name=first_name), registration
+        )
+        result = self.submit(payload)
+        self.assertTrue(result["ok"], result)
+
+    def test_request_changes_keeps_waitlist_place(self):
+        """Changes requested of a waitlisted registration: once resubmitted it is back
+        on the waitlist (the program is full: not submitted) at its old place; a
+        submitted one is submitted again; a seat freed meanwhile goes to it when it is
+        at the head of the waitlist."""
+        confirmed, waitlisted = self._waitlist(3)
+        first, second, third = waitlisted
+        coordinator = self.coordinator
+        second.with_user(coordinator)._prs_request_changes(self.step_personal, "Check the name")
+        self.assertEqual(second.prs_state, "changes_requested")
+        self.assertFalse(second.prs_waitlist_position)
+        self.assertEqual((first | third).mapped("prs_waitlist_position"), [1, 2])
+        self._resubmit(second, "Wim")
+        self.assertEqual(second.prs_state, "waitlisted")
+        self.assertEqual(waitlisted.mapped("prs_waitlist_position"), [1, 2, 3])
+        submitted = self.register(first_name="Sub")
+        submitted.with_user(coordinator)._prs_request_changes(self.step_personal, "Check")
+        self._resubmit(submitted, "Subb")
+        self.assertEqual(submitted.prs_state, "submitted")
+        self.assertFalse(submitted.prs_waitlist_position)
+        # the head of the waitlist away when the seat is freed: it is promoted on return
+        first.with_user(coordinator)._prs_request_changes(self.step_personal, "Check")
+        confirmed.with_user(coordinator)._prs_cancel("Asked by phone")
+        self.assertEqual(second.prs_state, "confirmed")  # the seat went to the next one
+        self._resubmit(first, "Wanda")
+        self.assertEqual(first.prs_state, "waitlisted")  # full again: back at the head
+        self.assertEqual((first | third).mapped("prs_waitlist_position"), [1, 2])
+        second.with_user(coordinator)._prs_cancel("Asked by phone")
+        self.assertEqual(first.prs_state, "confirmed")
+        # changes requested of the head while a seat is free: confirmed on return
+        third.with_user(coordinator)._prs_request_changes(self.step_personal, "Check")
+        self.program.seats_max = 3
+        self._resubmit(third, "Tom")
+        self.assertEqual(third.prs_state, "confirmed")
+
+    def test_kanban_confirm_full_says_so(self):
+        """Confirm on a waitlisted card while the program is full: it stays on the
+        waitlist, and the user is told (a notification, not a silent False)."""
+        __, waitlisted = self._waitlist(1)
+        result = waitlisted.with_user(self.coordinator).action_prs_confirm()
+        self.assertEqual(waitlisted.prs_state, "waitlisted")
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("stays on the waitlist: the program is full", result["params"]["message"])
+        # the list's Action menu runs the same, and shows the notification
+        action = self.env.ref("prs_registration.event_registration_action_server_confirm")
+        result = (
+            action.with_user(self.coordinator)
+            .with_context(active_model="event.registration", active_ids=waitlisted.ids)
+            .run()
+        )
+        self.assertEqual(result["tag"], "display_notification")
+        # a seat free: confirmed, no notification
+        self.program.seats_max = 2
+        self.assertIs(waitlisted.with_user(self.coordinator).action_prs_confirm(), True)
+        self.assertEqual(waitlisted.prs_state, "confirmed")
+
+    def test_waitlist_position_empty_and_last(self):
+        """Registrations off the waitlist have no position (empty, not 0, in the list:
+        the cell is invisible), and come after the waitlisted ones in both orders."""
+        confirmed, waitlisted = self._waitlist(2)
+        submitted = self.register(first_name="Sub")
+        self.env.cr.execute(
+            "SELECT id FROM event_registration WHERE id IN %s AND prs_waitlist_position IS NULL",
+            [tuple((confirmed | submitted).ids)],
+        )
+        self.assertEqual(
+            {row[0] for row in self.env.cr.fetchall()}, set((confirmed | submitted).ids)
+        )
+        everyone = confirmed | waitlisted | submitted
+        domain = [("id", "in", everyone.ids)]
+        ascending = self.Registration.search(domain, order="prs_waitlist_position asc, id")
+        self.assertEqual(ascending[:2].ids, waitlisted.ids)
+        descending = self.Registration.search(domain, order="prs_waitlist_position desc, id")
+        self.assertEqual(descending[:2].ids, waitlisted.ids[::-1])
+        self.assertEqual(set(descending[2:].ids), set((confirmed | submitted).ids))
+        arch = etree.fromstring(
+            self.env.ref("prs_registration.event_registration_prs_view_tree").arch
+        )
+        [column] = arch.xpath("//field[@name='prs_waitlist_position']")
+        self.assertEqual(column.get("invisible"), "not prs_waitlist_position")
+
+    def test_list_offers_no_archive_or_duplicate(self):
+        """The PRS list and form offer no Duplicate, and in the action's context
+        ``active`` is read-only (the web client then offers no Archive/Unarchive);
+        Cancel and Request Changes are in the list and the form's Action menus."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(ACTION)
+        context = safe_eval(action["context"])
+        registrations = self.Registration.with_user(self.coordinator).with_context(**context)
+        self.assertTrue(registrations.fields_get(["active"])["active"]["readonly"])
+        self.assertFalse(
+            self.Registration.with_user(self.coordinator)
+            .fields_get(["active"])["active"]
+            .get("readonly")
+        )
+        program_action = self.program.with_user(self.coordinator).action_prs_view_registrations()
+        self.assertTrue(program_action["context"]["prs_review_desk"])
+        for xmlid in ("event_registration_prs_view_tree", "event_registration_prs_view_form"):
+            arch = etree.fromstring(self.env.ref(f"prs_registration.{xmlid}").arch)
+            self.assertEqual(arch.get("duplicate"), "0", xmlid)
+        for name in ("cancel", "request_changes", "reject", "confirm", "waitlist"):
+            server = self.env.ref(f"prs_registration.event_registration_action_server_{name}")
+            self.assertEqual(server.binding_view_types, "list,form", name)
+
+    def test_submitted_date_in_program_time_zone(self):
+        """The submitted day of the graph, pivot and group-by is the day in the
+        program's time zone, as for Submitted Today."""
+        self.program.date_tz = "Pacific/Kiritimati"  # UTC+14
+        registration = self.register()
+        registration.sudo().write({"prs_submitted_at": "2026-03-01 12:00:00"})
+        self.assertEqual(registration.prs_submitted_date, fields.Date.to_date("2026-03-02"))
+        self.program.date_tz = "UTC"
+        self.assertEqual(registration.prs_submitted_date, fields.Date.to_date("2026-03-01"))
+        for xmlid in ("event_registration_prs_view_graph", "event_registration_prs_view_pivot"):
+            arch = etree.fromstring(self.env.ref(f"prs_registration.{xmlid}").arch)
+            self.assertTrue(arch.xpath("//field[@name='prs_submitted_date']"), xmlid)
 
     # ------------------------------------------------------------------
     # Program dashboard

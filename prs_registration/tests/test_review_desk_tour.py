@@ -43,8 +43,9 @@ class TestReviewDeskJourneyTour(PrsFixtureMixin, HttpCase):
 
     def _changes_mail(self, registration):
         """The queued mails of ``registration`` carrying the reason."""
-        # the tour's requests skip the after-commit hooks (test cursors): the cron sends
-        self.env["event.registration"]._cron_send_state_mails()
+        # the tour's requests skip the after-commit hooks (test cursors): what the cron
+        # sends then
+        registration._prs_send_pending_state_mails()
         return self.env["mail.mail"].search(
             [
                 ("model", "=", "event.registration"),

@@ -169,7 +169,8 @@ class TestStateMailCommitted(PrsFixtureMixin, TransactionCase):
                 "SELECT id, prs_mail_pending FROM event_registration WHERE id IN %s",
                 [tuple(registration_ids)],
             )
-            return _state_mails(env, registration_ids), dict(cr.fetchall())
+            marks = dict(cr.fetchall())
+            return _state_mails(env, registration_ids), marks
 
     def test_hook_after_a_real_commit(self):
         """The commit runs the hook: each rejected registration has its mail, in a

@@ -38,7 +38,15 @@ class EventRegistrationRequestChanges(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        self.registration_ids._prs_request_changes(
-            self.step_ids, self.message, deadline=self.deadline
-        )
+        # read with the user's rights: the wizard is private to its creator
+        steps, message, deadline = self.step_ids, self.message, self.deadline
+        # sudo: the ids of the selection only, so that a registration the user may not
+        # see or change raises below (the relation alone would silently hide it and
+        # report success); the request runs with the user's rights
+        registrations = self.sudo().registration_ids.with_env(self.env)
+        if not registrations:
+            raise UserError(_("Choose the registrations first."))
+        registrations.check_access_rights("write")
+        registrations.check_access_rule("write")
+        registrations._prs_request_changes(steps, message, deadline=deadline)
         return {"type": "ir.actions.act_window_close"}

@@ -45,15 +45,14 @@ class TestDemoConfirm(TransactionCase):
         result = Registration.prs_submit(last)
         self.assertTrue(result["ok"], result)
         self.assertEqual(registration.prs_state, "submitted")
-        # the receipt of the last step, then the confirmation alone (after the commit)
-        self.env.cr.flush()
-        self.env.cr.postcommit.run()
+        # the receipt of the last step, then the confirmation alone (each sent after its
+        # commit, which a test transaction never reaches: sent here as the hook does)
+        registration._prs_send_pending_state_mails()
         receipt = self.env["mail.mail"].search([("email_to", "ilike", "demo.p@example.com")])
 
         registration.with_user(coordinator).action_prs_confirm()
         self.assertEqual((registration.prs_state, registration.state), ("confirmed", "open"))
-        self.env.cr.flush()
-        self.env.cr.postcommit.run()
+        registration._prs_send_pending_state_mails()
         mails = self.env["mail.mail"].search([("email_to", "ilike", "demo.p@example.com")])
         mails -= receipt
         template = self.env.ref("prs_registration.mail_template_registration_confirmed")
