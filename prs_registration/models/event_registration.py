@@ -270,10 +270,11 @@ class EventRegistration(models.Model):
 
     def _prs_capacity_touched(self):
         """Programs where these real registrations hold (or held) a seat or a waitlist
-        place: their capacity state may have changed."""
+        place: their capacity state may have changed. Plain Odoo events publish nothing:
+        their registrations never queue a Redis write."""
         return self.filtered(
             lambda r: not r.prs_is_test and r.prs_state in CAPACITY_STATES
-        ).event_id
+        ).event_id.filtered("prs_is_program")
 
     @api.ondelete(at_uninstall=False)
     def _unlink_prs_capacity_changed(self):
@@ -446,14 +447,26 @@ class EventRegistration(models.Model):
     def action_prs_submit(self):
         """Mark in-progress registrations (or reopened ones) as submitted."""
         self._prs_check_states({"in_progress", "changes_requested"}, _("submit"))
-        self._prs_action_write(
-            {
-                "prs_state": "submitted",
-                "next_step_id": False,
-                "reopened_step_ids": [fields.Command.clear()],
-                "prs_submitted_at": fields.Datetime.now(),
-            }
+        now = fields.Datetime.now()
+        vals = {
+            "next_step_id": False,
+            "reopened_step_ids": [fields.Command.clear()],
+            "prs_submitted_at": now,
+        }
+        # changes requested of a waitlisted registration: back to its place on the
+        # waitlist, as after the participant's resubmission (_prs_store_step)
+        back = self.filtered(
+            lambda r: (
+                r.prs_state == "changes_requested" and r.prs_changes_from_state == "waitlisted"
+            )
         )
+        (self - back)._prs_action_write(dict(vals, prs_state="submitted"))
+        for registration in back:
+            since = registration.prs_changes_from_changed_at or now
+            registration._prs_action_write(
+                dict(vals, prs_state="waitlisted", prs_state_changed_at=since)
+            )
+        back.filtered(lambda r: not r.prs_is_test).event_id._prs_promote_waitlist()
         return True
 
     def action_prs_confirm(self):

@@ -23,12 +23,23 @@ WAITLIST_FIELDS = frozenset(
 )
 
 
+class DeskActive(fields.Boolean):
+    """``active`` described read-only in the PRS screens (context ``prs_review_desk``
+    of their actions): a program's registration is never archived or unarchived by
+    hand (README "Access"), and the web client's list offers Archive/Unarchive only
+    for a writable ``active``. Plain events keep Odoo's behaviour."""
+
+    def _description_readonly(self, env):
+        return bool(self.readonly or env.context.get("prs_review_desk"))
+
+
 class EventRegistration(models.Model):
     """The coordinators' review desk on registrations: waitlist position, search by an
     answer, "submitted today" (views in ``views/event_registration_views.xml``)."""
 
     _inherit = "event.registration"
 
+    active = DeskActive()
     prs_waitlist_position = fields.Integer(
         string="Waitlist Position",
         readonly=True,
@@ -74,17 +85,6 @@ class EventRegistration(models.Model):
         search="_search_prs_submitted_today",
         help="Submitted since midnight in the program's time zone.",
     )
-
-    @api.model
-    def fields_get(self, allfields=None, attributes=None):
-        """In the PRS screens (context ``prs_review_desk``), ``active`` is read-only:
-        a program's registration is never archived or unarchived by hand (README
-        "Access"), so the list's Action menu offers no Archive/Unarchive (the web
-        client shows them for a writable ``active`` field)."""
-        res = super().fields_get(allfields=allfields, attributes=attributes)
-        if self.env.context.get("prs_review_desk") and "active" in res:
-            res["active"]["readonly"] = True
-        return res
 
     def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
         # registrations off the waitlist (no position) come last, in either direction

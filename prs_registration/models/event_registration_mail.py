@@ -68,7 +68,9 @@ class EventRegistration(models.Model):
             for value, registrations in self.grouped(lambda r: marks[r.id]).items():
                 # sudo: the mark is bookkeeping of the change the caller was allowed to
                 # make (the field is refused to direct writes)
-                registrations = registrations.sudo().filtered(lambda r: r.prs_mail_pending != value)
+                registrations = registrations.sudo().filtered(
+                    lambda r, value=value: r.prs_mail_pending != value
+                )
                 if registrations:
                     registrations.write({"prs_mail_pending": value})
         self.filtered(lambda r: marks[r.id])._prs_send_state_mail_after_commit()

@@ -430,6 +430,17 @@ class TestReviewDesk(PrsRegistrationCase):
         self._resubmit(third, "Tom")
         self.assertEqual(third.prs_state, "confirmed")
 
+    def test_mark_submitted_keeps_waitlist_place(self):
+        """A coordinator's Mark Submitted of a waitlisted registration whose changes
+        were requested puts it back on the waitlist at its old place too."""
+        __, waitlisted = self._waitlist(2)
+        first, second = waitlisted
+        first.with_user(self.coordinator)._prs_request_changes(self.step_personal, "Check")
+        self.assertEqual(second.prs_waitlist_position, 1)
+        first.with_user(self.coordinator).action_prs_submit()
+        self.assertEqual(first.prs_state, "waitlisted")
+        self.assertEqual(waitlisted.mapped("prs_waitlist_position"), [1, 2])
+
     def test_kanban_confirm_full_says_so(self):
         """Confirm on a waitlisted card while the program is full: it stays on the
         waitlist, and the user is told (a notification, not a silent False)."""

@@ -212,7 +212,9 @@ class TestStateMailCommitted(PrsFixtureMixin, TransactionCase):
             sent = hook_env["event.registration"].browse(locked_ids)._prs_send_pending_state_mails()
             self.assertEqual(sorted(sent.ids), sorted(locked_ids))
             # the hook still holds the rows: the cron skips them
-            self.assertFalse(cron_env["event.registration"].browse(locked_ids)._prs_claim_pending_mails())
+            self.assertFalse(
+                cron_env["event.registration"].browse(locked_ids)._prs_claim_pending_mails()
+            )
             hook_cr.commit()
             # committed since the cron's snapshot: PostgreSQL refuses them to the cron
             self.assertFalse(
