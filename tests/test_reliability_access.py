@@ -27,8 +27,19 @@ PRS_MODULES = frozenset(
     {"prs_base", "prs_form_builder", "prs_event_flow", "prs_registration", "prs_cache_sync"}
 )
 # Public methods every user without a PRS group and the integration user may call:
-# prs_submit checks the API group itself (test_submit_integration_user_only).
-RPC_ALLOWED = {("event.registration", "prs_submit")}
+# prs_submit and the worker methods check the API group themselves
+# (test_submit_integration_user_only, test_worker_methods).
+RPC_ALLOWED = {
+    ("event.registration", method)
+    for method in (
+        "prs_submit",
+        # the worker methods check the API group themselves, as prs_submit does
+        # (prs_registration test_worker_methods: refused to every other user)
+        "prs_record_payment",
+        "prs_cancel_registration",
+        "prs_registration_status",
+    )
+}
 # The ORM's own CRUD, overridden by PRS models, is guarded by the access rights and
 # record rules of this matrix (test_model_access_rights and the record tests below).
 ORM_CRUD = frozenset({"create", "write", "unlink", "copy", "copy_data"})
