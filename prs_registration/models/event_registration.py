@@ -432,6 +432,19 @@ class EventRegistration(models.Model):
     # ------------------------------------------------------------------
 
     def _prs_check_states(self, allowed, action):
+        # the PRS actions (and their mails) are for programs' registrations; a plain
+        # Odoo event keeps Odoo's own confirm and cancel
+        plain = self.filtered(lambda r: not r.event_id.prs_is_program)
+        if plain:
+            raise UserError(
+                _(
+                    "Cannot %(action)s %(names)s: %(event)s is not a program (use the "
+                    "event's own attendee actions).",
+                    action=action,
+                    names=", ".join(plain.mapped("display_name")),
+                    event=plain[0].event_id.display_name,
+                )
+            )
         wrong = self.filtered(lambda r: r.prs_state not in allowed)
         if wrong:
             states = dict(self._fields["prs_state"]._description_selection(self.env))
@@ -477,9 +490,13 @@ class EventRegistration(models.Model):
         counts = self._prs_count_by_state(self.event_id, {"confirmed", "waitlisted"})
         limits = {program.id: self._prs_limits(program) for program in self.event_id}
         ordered = self.sorted(lambda r: (r.prs_state_changed_at or r.create_date, r.id))
+        # a newcomer never takes a seat before those already waiting for one: free seats
+        # go to the program's waitlist first, in its order (a coordinator picking a
+        # waitlisted registration by hand keeps that choice)
+        ahead = self._prs_waitlist_ahead(ordered)
         try:
             to_confirm, to_waitlist = capacity.plan_confirm(
-                [(r.id, r.event_id.id, r.prs_is_test, r.prs_state) for r in ordered],
+                [(r.id, r.event_id.id, r.prs_is_test, r.prs_state) for r in ahead + ordered],
                 limits,
                 counts,
             )
@@ -512,6 +529,24 @@ class EventRegistration(models.Model):
                 },
             }
         return True
+
+    def _prs_waitlist_ahead(self, ordered):
+        """The waitlisted registrations (not in ``self``) of the programs where ``self``
+        confirms a newcomer (a real submitted registration), in waitlist order."""
+        programs = ordered.filtered(
+            lambda r: not r.prs_is_test and r.prs_state == "submitted"
+        ).event_id
+        if not programs:
+            return self.browse()
+        return self.search(
+            [
+                ("event_id", "in", programs.ids),
+                ("prs_state", "=", "waitlisted"),
+                ("prs_is_test", "=", False),
+                ("id", "not in", self.ids),
+            ],
+            order="prs_state_changed_at asc, id asc",
+        )
 
     def action_prs_waitlist(self):
         # sudo: the lock only rewrites the program rows unchanged (see _prs_lock_capacity)

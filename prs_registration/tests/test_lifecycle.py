@@ -79,6 +79,48 @@ class TestLifecycle(PrsRegistrationCase):
         self.assertEqual(second.prs_state, "cancelled")
         self.assertEqual(third.prs_state, "confirmed")
 
+    def test_newcomer_never_passes_the_waitlist(self):
+        """Seats freed by a capacity raise go to the waitlist first: confirming a newcomer
+        confirms those already waiting, in their order, before (or instead of) it."""
+        self.program.write({"seats_limited": True, "seats_max": 1, "prs_waitlist_allowed": True})
+        first, second, third = (self.register(first_name=name) for name in ("A", "B", "C"))
+        (first | second | third).action_prs_confirm()
+        self.assertEqual((second | third).mapped("prs_state"), ["waitlisted", "waitlisted"])
+        self.program.write({"seats_max": 3})
+        newcomer = self.register(first_name="D")
+        newcomer.with_user(self.coordinator).action_prs_confirm()
+        self.assertEqual((second | third).mapped("prs_state"), ["confirmed", "confirmed"])
+        self.assertEqual(newcomer.prs_state, "waitlisted")
+        # a waitlisted one picked by hand keeps the coordinator's choice
+        self.program.write({"seats_max": 4})
+        late = self.register(first_name="E")
+        late.action_prs_confirm()
+        self.assertEqual((newcomer.prs_state, late.prs_state), ("confirmed", "waitlisted"))
+        self.program.write({"seats_max": 5})
+        late.with_user(self.coordinator).action_prs_confirm()
+        self.assertEqual(late.prs_state, "confirmed")
+
+    def test_plain_event_registrations_refused(self):
+        """The PRS actions (and their mails) are for programs: a plain Odoo event's
+        attendee is refused, unchanged."""
+        event = self.env["event.event"].create(
+            {
+                "name": "Plain",
+                "date_begin": self.program.date_begin,
+                "date_end": self.program.date_end,
+            }
+        )
+        attendee = self.Registration.create({"event_id": event.id, "name": "Walk-in"})
+        state = (attendee.state, attendee.prs_state)
+        for action in (
+            lambda r: r._prs_reject("No"),
+            lambda r: r._prs_cancel("No"),
+            lambda r: r.action_prs_confirm(),
+        ):
+            with self.assertRaisesRegex(UserError, "is not a program"):
+                action(attendee)
+        self.assertEqual((attendee.state, attendee.prs_state), state)
+
     def test_test_registrations_do_not_count(self):
         """Test registrations take no seat: a real one is still confirmed."""
         self.program.write({"seats_limited": True, "seats_max": 1})
