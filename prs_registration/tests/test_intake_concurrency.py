@@ -50,6 +50,34 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
             )
             cr.execute("DELETE FROM form_form WHERE id IN %s", [ids["forms"]])
 
+    def _same_call_twice_at_once(self, method, payload):
+        """Call ``event.registration.<method>(payload)`` from two threads, each in its own
+        transaction whose snapshot is taken before either call runs (the loser cannot
+        see the winner's commit); both must answer the same successful result."""
+        barrier = threading.Barrier(2, timeout=30)
+        results, failures = [], []
+
+        def call():
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    cr.execute("SELECT 1")  # both snapshots are taken before the race
+                    barrier.wait()
+                    results.append(getattr(env["event.registration"], method)(dict(payload)))
+            except Exception as error:  # reported below, in the test thread
+                failures.append(error)
+
+        threads = [threading.Thread(target=call) for __ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertFalse(failures, failures)
+        self.assertEqual(len(results), 2)
+        self.assertTrue(results[0]["ok"], results)
+        self.assertEqual(results[0], results[1])
+        return results[0]
+
     def test_two_cursors_one_registration(self):
         """Two concurrent calls with one submission id give one registration and the same
         answer, although the second one's snapshot predates the first one's commit."""
@@ -62,29 +90,8 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
             "form_version": 1,
             "answers": self.personal_answers(),
         }
-        barrier = threading.Barrier(2, timeout=30)
-        results, failures = [], []
-
-        def call():
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    cr.execute("SELECT 1")  # both snapshots are taken before the race
-                    barrier.wait()
-                    results.append(env["event.registration"].prs_submit(dict(payload)))
-            except Exception as error:  # reported below, in the test thread
-                failures.append(error)
-
         with patch.dict(os.environ, {"PRS_ENCRYPTION_KEY": TEST_KEY}):
-            threads = [threading.Thread(target=call) for __ in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
-        self.assertFalse(failures, failures)
-        self.assertEqual(len(results), 2)
-        self.assertTrue(results[0]["ok"], results)
-        self.assertEqual(results[0], results[1])
+            self._same_call_twice_at_once("prs_submit", payload)
         with self.registry.cursor() as cr:
             cr.execute(
                 "SELECT count(*) FROM event_registration WHERE event_id = %s", [ids["program"]]
@@ -253,28 +260,7 @@ class TestIntakeConcurrency(PrsFixtureMixin, TransactionCase):
             "currency": "EUR",
             "provider": "stripe",
         }
-        barrier = threading.Barrier(2, timeout=30)
-        results, failures = [], []
-
-        def call():
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    cr.execute("SELECT 1")  # both snapshots are taken before the race
-                    barrier.wait()
-                    results.append(env["event.registration"].prs_record_payment(dict(payload)))
-            except Exception as error:  # reported below, in the test thread
-                failures.append(error)
-
-        threads = [threading.Thread(target=call) for __ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        self.assertFalse(failures, failures)
-        self.assertEqual(len(results), 2)
-        self.assertTrue(results[0]["ok"], results)
-        self.assertEqual(results[0], results[1])
+        self._same_call_twice_at_once("prs_record_payment", payload)
         with self.registry.cursor() as cr:
             cr.execute(
                 "SELECT count(*) FROM event_registration_payment WHERE registration_id = %s",
