@@ -5,10 +5,11 @@ from datetime import timedelta
 import psycopg2
 from psycopg2.errors import SerializationFailure
 
-from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.modules.registry import Registry
+from odoo import _, api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
+
+from odoo.addons.prs_base.tools.after_commit import run_after_commit
 
 from ..tools import events as events_tools
 from ..tools import redis_io
@@ -221,31 +222,18 @@ class PrsCacheOutbox(models.Model):
         if self.env.context.get("prs_cache_no_immediate") or not self.env.registry.ready:
             # no immediate delivery while modules are being installed: the cron delivers
             return
-        postcommit = self.env.cr.postcommit
-        pending_ids = postcommit.data.setdefault(POSTCOMMIT_KEY, set())
-        if not pending_ids:
-            dbname = self.env.cr.dbname
 
-            @postcommit.add
-            def deliver_after_commit():
-                ids = sorted(pending_ids)
-                # one short transaction per batch: a large resync never holds many locks
-                for start in range(0, len(ids), BATCH_SIZE):
-                    batch_ids = ids[start : start + BATCH_SIZE]
-                    try:
-                        with Registry(dbname).cursor() as cr:
-                            env = api.Environment(cr, SUPERUSER_ID, {})
-                            env["prs.cache.outbox"].browse(batch_ids)._prs_deliver(
-                                limit=len(batch_ids), immediate=True
-                            )
-                    except Exception as error:  # a save must never fail because of Redis
-                        _logger.warning(
-                            "Redis delivery after commit failed, the cron will retry: %s",
-                            type(error).__name__,
-                        )
-                        return
+        def deliver(env, ids):
+            # one short transaction per batch: a large resync never holds many locks
+            env["prs.cache.outbox"].browse(ids)._prs_deliver(limit=len(ids), immediate=True)
 
-        pending_ids.update(self.ids)
+        def failed(error):  # a save must never fail because of Redis
+            _logger.warning(
+                "Redis delivery after commit failed, the cron will retry: %s",
+                type(error).__name__,
+            )
+
+        run_after_commit(self.env, POSTCOMMIT_KEY, self.ids, deliver, BATCH_SIZE, failed)
 
     # Delivery ---------------------------------------------------------------------------
 

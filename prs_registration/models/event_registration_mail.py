@@ -2,9 +2,10 @@ import logging
 
 from psycopg2.errors import SerializationFailure
 
-from odoo import SUPERUSER_ID, api, fields, models
-from odoo.modules.registry import Registry
+from odoo import api, fields, models
 from odoo.tools import SQL
+
+from odoo.addons.prs_base.tools.after_commit import run_after_commit
 
 from .event_registration import STATE_MAIL_TEMPLATES
 
@@ -83,26 +84,14 @@ class EventRegistration(models.Model):
         them."""
         if not self or not self.env.registry.ready:
             return
-        postcommit = self.env.cr.postcommit
-        pending_ids = postcommit.data.setdefault(POSTCOMMIT_KEY, set())
-        if not pending_ids:
-            dbname = self.env.cr.dbname
 
-            @postcommit.add
-            def send_state_mails_after_commit():
-                ids = sorted(pending_ids)
-                for start in range(0, len(ids), MAIL_BATCH_SIZE):
-                    try:
-                        with Registry(dbname).cursor() as cr:
-                            env = api.Environment(cr, SUPERUSER_ID, {})
-                            env["event.registration"].browse(
-                                ids[start : start + MAIL_BATCH_SIZE]
-                            )._prs_send_pending_state_mails()
-                    except Exception:  # the change is committed: the cron sends the mail
-                        _logger.exception("State mails after commit failed, the cron will retry")
-                        return
+        def send(env, ids):
+            env["event.registration"].browse(ids)._prs_send_pending_state_mails()
 
-        pending_ids.update(self.ids)
+        def failed(error):
+            _logger.error("State mails after commit failed, the cron will retry", exc_info=error)
+
+        run_after_commit(self.env, POSTCOMMIT_KEY, self.ids, send, MAIL_BATCH_SIZE, failed)
 
     # Sending (after commit: the hook, the cron) ------------------------------------------
 
