@@ -74,6 +74,14 @@ MATRIX = {
         "api": NONE,
         "int": NONE,
     },
+    # payments recorded by the API worker's prs_record_payment: read like the answers
+    "event.registration.payment": {
+        "cfg": NONE,
+        "crd": READ,
+        "adm": READ,
+        "api": NONE,
+        "int": NONE,
+    },
     "prs.cache.target": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
     "prs.cache.key": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
     "prs.cache.outbox": {"cfg": NONE, "crd": NONE, "adm": FULL, "api": NONE, "int": NONE},
